@@ -1,0 +1,115 @@
+/** `zswap-dedup analyze`: replay inputs through the store replica and report. */
+import { PAGE_SIZE } from '../compress/compressor.js';
+import type { HashName } from '../hash/page-hash.js';
+import { replay } from '../replay/pipeline.js';
+import { formatCsv } from '../report/format-csv.js';
+import { formatMarkdown } from '../report/format-markdown.js';
+import { formatTable } from '../report/format-table.js';
+import { buildReport, type AnalyzeReport } from '../report/report.js';
+import { openSource, type InputFormat } from '../sources/open-source.js';
+import type { PageSource } from '../sources/page-source.js';
+import { DEFAULT_METADATA_SIZES, METADATA_OPTION_NAMES, type MetadataSizes } from '../store/metadata.js';
+import type { ZpoolName } from '../store/zpool.js';
+import type { PoolLimit } from '../store/zswap-store.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { EXIT_OK, EXIT_THRESHOLD, InputError } from './errors.js';
+import { parseCompressorList, parseIntIn, parseRatio, parseSize } from './parse.js';
+import { Progress } from './progress.js';
+import { TOOL } from './tool.js';
+
+export const REPORT_FORMATS = ['table', 'json', 'csv', 'markdown'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface AnalyzeFlags {
+  compressor: string;
+  zpool: ZpoolName;
+  chainSize: string;
+  hash: HashName;
+  verify: boolean;
+  inputFormat: InputFormat;
+  maxPoolPercent?: string;
+  acceptThresholdPercent: string;
+  totalRam?: string;
+  format: ReportFormat;
+  output?: string;
+  failUnder?: string;
+  progress?: boolean;
+  [metadataOption: string]: unknown;
+}
+
+function poolLimit(flags: AnalyzeFlags): PoolLimit | null {
+  if (flags.maxPoolPercent === undefined) {
+    if (flags.totalRam !== undefined) throw new InputError(null, '--total-ram only matters with --max-pool-percent');
+    return null;
+  }
+  if (flags.totalRam === undefined) throw new InputError(null, '--max-pool-percent needs --total-ram (the RAM of the machine being modelled)');
+  const pct = parseIntIn('--max-pool-percent', flags.maxPoolPercent, 1, 100);
+  const accept = parseIntIn('--accept-threshold-percent', flags.acceptThresholdPercent, 0, 100);
+  const totalPages = Math.floor(parseSize('--total-ram', flags.totalRam) / PAGE_SIZE);
+  const maxPages = Math.floor((totalPages * pct) / 100);
+  return { maxPages, acceptThresholdPages: Math.floor((maxPages * accept) / 100) };
+}
+
+function metadataSizes(flags: AnalyzeFlags): MetadataSizes {
+  const sizes: Record<string, number> = { ...DEFAULT_METADATA_SIZES };
+  for (const [key, option] of Object.entries(METADATA_OPTION_NAMES)) {
+    const camel = option.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+    const v = flags[camel];
+    if (typeof v === 'string') sizes[key] = parseIntIn(`--${option}`, v, 0, 1 << 20);
+  }
+  return sizes as unknown as MetadataSizes;
+}
+
+export function renderReport(report: AnalyzeReport, format: ReportFormat): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(report, null, 2) + '\n';
+    case 'csv':
+      return formatCsv(report);
+    case 'markdown':
+      return formatMarkdown(report);
+    default:
+      return formatTable(report);
+  }
+}
+
+export function runAnalyze(inputs: string[], flags: AnalyzeFlags): number {
+  const compressors = parseCompressorList(flags.compressor);
+  const chainSize = parseIntIn('--chain-size', flags.chainSize, 4, 16);
+  const limit = poolLimit(flags);
+  const metadata = metadataSizes(flags);
+  const failUnder = flags.failUnder === undefined ? null : parseRatio('--fail-under', flags.failUnder);
+
+  const sources: PageSource[] = [];
+  try {
+    for (const path of inputs) sources.push(openSource(path, flags.inputFormat));
+    const progress = Progress.auto(flags.progress);
+    const outcome = replay(sources, {
+      compressors,
+      zpool: flags.zpool,
+      chainSize,
+      hash: flags.hash,
+      verify: flags.verify,
+      limit,
+      metadata,
+      onProgress: (p) => progress.update(p.bytesRead, p.totalBytes, p.pages),
+    });
+    progress.done();
+    const report = buildReport(outcome, TOOL);
+    const text = renderReport(report, flags.format);
+    if (flags.output) writeFileAtomic(flags.output, text);
+    else process.stdout.write(text);
+    if (failUnder !== null) {
+      const low = report.results.filter((r) => r.saving && r.saving.net_ratio < failUnder);
+      if (low.length) {
+        for (const r of low) {
+          process.stderr.write(`zswap-dedup: ${r.compressor}: net dedup saving ${r.saving!.net_ratio.toFixed(4)} is below --fail-under ${failUnder}\n`);
+        }
+        return EXIT_THRESHOLD;
+      }
+    }
+    return EXIT_OK;
+  } finally {
+    for (const s of sources) s.close();
+  }
+}

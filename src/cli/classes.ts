@@ -1,0 +1,27 @@
+/** `zswap-dedup classes`: the zsmalloc size-class table the replica uses. */
+import { buildSizeClassTable } from '../store/zsmalloc-classes.js';
+import { parseIntIn } from './parse.js';
+import { renderTextTable } from '../report/text-table.js';
+
+export function runClasses(flags: { chainSize: string; format: 'table' | 'csv' }): number {
+  const table = buildSizeClassTable(parseIntIn('--chain-size', flags.chainSize, 4, 16));
+  const rows = table.classes.map((c) => [
+    String(c.index),
+    String(c.size),
+    String(c.pagesPerZspage),
+    String(c.objsPerZspage),
+    String((c.pagesPerZspage * 4096) % c.size),
+    c.huge ? '1' : '0',
+    `${c.minLength}-${c.maxLength}`,
+  ]);
+  const head = ['index', 'size', 'pages_per_zspage', 'objs_per_zspage', 'waste_bytes_per_zspage', 'huge', 'compressed_len_range'];
+  if (flags.format === 'csv') {
+    process.stdout.write([head, ...rows].map((r) => r.join(',')).join('\n') + '\n');
+  } else {
+    process.stdout.write(
+      `zsmalloc size classes (chain size ${table.chainSize}): ${table.classes.length} distinct, huge from ${table.hugeClassSize} bytes\n` +
+        renderTextTable([head, ...rows]) + '\n',
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,74 @@
+/** `zswap-dedup convert`: inputs → one capture, or a hash-only trace that carries no page contents. */
+import os from 'node:os';
+import { PAGE_SIZE } from '../compress/compressor.js';
+import { PageDigester } from '../replay/digest.js';
+import { isZeroFilled } from '../replay/zero-page.js';
+import { CaptureWriter } from '../sources/capture-writer.js';
+import { openSource, type InputFormat } from '../sources/open-source.js';
+import { PageBatch, PAGE_FLAG } from '../sources/page-batch.js';
+import type { PageSource } from '../sources/page-source.js';
+import { EXIT_OK, InputError } from './errors.js';
+import { Progress } from './progress.js';
+import { TOOL } from './tool.js';
+
+export interface ConvertFlags {
+  output: string;
+  hashOnly?: boolean;
+  inputFormat: InputFormat;
+  progress?: boolean;
+}
+
+export function runConvert(inputs: string[], flags: ConvertFlags): number {
+  const trace = Boolean(flags.hashOnly);
+  const sources: PageSource[] = [];
+  let writer: CaptureWriter | null = null;
+  try {
+    for (const path of inputs) {
+      const s = openSource(path, flags.inputFormat);
+      sources.push(s);
+      if (!s.hasContent && !trace) throw new InputError(path, 'is a hash-only trace: it can only be converted to another trace (--hash-only)');
+    }
+    const kernelReleases = [...new Set(sources.map((s) => s.info.kernel_release).filter((k) => typeof k === 'string'))];
+    writer = new CaptureWriter(flags.output, trace, {
+      source: 'convert',
+      inputs: sources.map((s) => ({ path: s.path, format: s.format })),
+      ...(kernelReleases.length === 1 ? { kernel_release: kernelReleases[0] as string } : {}),
+      time: new Date().toISOString(),
+      hostname: os.hostname(),
+      tool: `${TOOL.name} ${TOOL.version}`,
+    });
+    const digester = trace ? new PageDigester() : null;
+    const batch = new PageBatch();
+    const words = new Uint32Array(batch.content.buffer, batch.content.byteOffset, batch.content.length / 4);
+    const progress = Progress.auto(flags.progress);
+    const total = sources.reduce((a, s) => a + s.totalBytes, 0);
+    let done = 0;
+    let pages = 0;
+    for (const source of sources) {
+      for (let n = source.read(batch); n > 0; n = source.read(batch)) {
+        for (let i = 0; i < n; i++) {
+          const info = { pfn: batch.pfn[i], vaddr: 0, flags: batch.flags[i], mapping: 0, mapcount: 0 };
+          if (!trace) {
+            writer.addPage(batch.content, i * PAGE_SIZE, info);
+            continue;
+          }
+          if (!batch.digestOnly) {
+            if (isZeroFilled(words, i * PAGE_SIZE)) info.flags |= PAGE_FLAG.ZERO_FILLED;
+            else digester!.digest(batch, i);
+          }
+          writer.addDigest(batch, i, info);
+        }
+        pages += n;
+        progress.update(done + source.bytesRead, total, pages);
+      }
+      done += source.totalBytes;
+    }
+    progress.done();
+    writer.finish();
+    writer = null;
+    return EXIT_OK;
+  } finally {
+    writer?.abort();
+    for (const s of sources) s.close();
+  }
+}

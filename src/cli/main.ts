@@ -1,0 +1,109 @@
+/** Command-line entry: parses arguments, runs a command, maps failures to exit codes. */
+import { Command, CommanderError, Option } from 'commander';
+import { COMPRESSOR_NAMES } from '../compress/compressor.js';
+import { HASH_NAMES } from '../hash/page-hash.js';
+import { INPUT_FORMATS } from '../sources/open-source.js';
+import { DEFAULT_METADATA_SIZES, METADATA_OPTION_NAMES } from '../store/metadata.js';
+import { ZPOOL_NAMES } from '../store/zpool.js';
+import { abortAllOutputs } from '../util/atomic-file.js';
+import { REPORT_FORMATS, runAnalyze, type AnalyzeFlags } from './analyze.js';
+import { runClasses } from './classes.js';
+import { runConvert, type ConvertFlags } from './convert.js';
+import { EXIT_INPUT, EXIT_INTERNAL, InputError } from './errors.js';
+import { TOOL } from './tool.js';
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command(TOOL.name)
+    .description('How much memory would a deduplicating zswap save? Replays memory pages through a replica of the Linux 6.12 zswap store, with and without dedup.')
+    .version(TOOL.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const analyze = program
+    .command('analyze')
+    .description('replay pages from dumps or captures through the zswap store replica and report')
+    .argument('<input...>', 'files to analyze together (raw pages, zswap-dedup captures or traces); format detected from content')
+    .option('-c, --compressor <list>', `compressors to compare, comma-separated, or "all" (${COMPRESSOR_NAMES.join(', ')})`, 'lzo,lz4,zstd')
+    .addOption(new Option('--zpool <name>', 'zswap pool allocator').choices(ZPOOL_NAMES).default('zsmalloc'))
+    .option('--chain-size <n>', 'CONFIG_ZSMALLOC_CHAIN_SIZE of the modelled kernel (4..16)', '8')
+    .addOption(new Option('--hash <name>', 'whole-page hash of the dedup index').choices(HASH_NAMES).default('xxh64'))
+    .option('--no-verify', 'decide content identity by a 128-bit fingerprint instead of comparing bytes')
+    .addOption(new Option('--input-format <format>', 'read inputs as this format instead of detecting it').choices(INPUT_FORMATS).default('auto'))
+    .option('--max-pool-percent <n>', 'model zswap.max_pool_percent (needs --total-ram); refused stores are counted, writeback is not modelled')
+    .option('--accept-threshold-percent <n>', 'zswap.accept_threshold_percent with --max-pool-percent', '90')
+    .option('--total-ram <size>', 'RAM of the modelled machine, e.g. 16G')
+    .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS).default('table'))
+    .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
+    .option('--fail-under <ratio>', 'exit 1 if any compressor\'s net dedup saving ratio (0..1, metadata included) is below this')
+    .option('--progress', 'show progress on stderr even when it is not a terminal')
+    .option('--no-progress', 'never show progress');
+  for (const [key, option] of Object.entries(METADATA_OPTION_NAMES)) {
+    const def = DEFAULT_METADATA_SIZES[key as keyof typeof DEFAULT_METADATA_SIZES];
+    analyze.addOption(new Option(`--${option} <bytes>`, `metadata model: ${key} (default ${def})`).hideHelp());
+  }
+  analyze.addHelpText(
+    'after',
+    `
+Metadata sizes (hidden options, bytes): ${Object.values(METADATA_OPTION_NAMES).map((o) => `--${o}`).join(', ')}.
+Exit codes: 0 done, 1 --fail-under not met, 2 bad input or usage, 3 internal error.
+
+Examples:
+  zswap-dedup analyze fixtures/sample-pages.raw
+  zswap-dedup analyze --compressor all --format json -o report.json dump.raw
+  zswap-dedup analyze --fail-under 0.05 trace.zsdc`,
+  );
+  analyze.action((inputs: string[], flags: AnalyzeFlags) => setExit(runAnalyze(inputs, flags)));
+
+  program
+    .command('convert')
+    .description('write inputs as one zswap-dedup capture, or as a hash-only trace that carries no page contents')
+    .argument('<input...>', 'files to convert')
+    .requiredOption('-o, --output <file>', 'capture or trace to write (mode 0600, atomically)')
+    .option('--hash-only', 'write a trace: per page only hashes, a fingerprint and the 6.12 compressed length for every compressor')
+    .addOption(new Option('--input-format <format>', 'read inputs as this format instead of detecting it').choices(INPUT_FORMATS).default('auto'))
+    .option('--progress', 'show progress on stderr even when it is not a terminal')
+    .option('--no-progress', 'never show progress')
+    .action((inputs: string[], flags: ConvertFlags) => setExit(runConvert(inputs, flags)));
+
+  program
+    .command('classes')
+    .description('print the zsmalloc size classes of the modelled kernel (computed as zs_create_pool() does)')
+    .option('--chain-size <n>', 'CONFIG_ZSMALLOC_CHAIN_SIZE (4..16)', '8')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'csv']).default('table'))
+    .action((flags: { chainSize: string; format: 'table' | 'csv' }) => setExit(runClasses(flags)));
+
+  return program;
+}
+
+export function main(argv: string[]): void {
+  let exitCode = 0;
+  const program = buildProgram((code) => (exitCode = code));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      abortAllOutputs();
+      process.stderr.write(`\nzswap-dedup: interrupted\n`);
+      process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+    });
+  }
+  try {
+    program.parse(argv);
+  } catch (e) {
+    abortAllOutputs();
+    if (e instanceof CommanderError) {
+      // commander has printed its message already
+      const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
+      process.exitCode = ok ? 0 : EXIT_INPUT;
+      return;
+    }
+    if (e instanceof InputError) {
+      process.stderr.write(`zswap-dedup: ${e.message}\n`);
+      process.exitCode = EXIT_INPUT;
+      return;
+    }
+    process.stderr.write(`zswap-dedup: internal error: ${(e as Error).message}\n`);
+    if (process.env.ZSWAP_DEDUP_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = EXIT_INTERNAL;
+    return;
+  }
+  process.exitCode = exitCode;
+}

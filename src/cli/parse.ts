@@ -1,0 +1,40 @@
+/** Parsers for option values; each throws InputError with the option's name. */
+import { COMPRESSOR_NAMES, type CompressorName } from '../compress/compressor.js';
+import { isCompressorName } from '../compress/registry.js';
+import { InputError } from './errors.js';
+
+export function parseCompressorList(value: string): CompressorName[] {
+  if (value.trim() === 'all') return [...COMPRESSOR_NAMES];
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InputError(null, '--compressor: empty list');
+  const out: CompressorName[] = [];
+  for (const n of names) {
+    if (!isCompressorName(n)) throw new InputError(null, `--compressor: unknown compressor '${n}' (known: ${COMPRESSOR_NAMES.join(', ')}, all)`);
+    if (!out.includes(n)) out.push(n);
+  }
+  return out;
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+
+/** "16G", "16GiB", "512m", "1048576" → bytes (binary units). */
+export function parseSize(option: string, value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(value);
+  if (!m) throw new InputError(null, `${option}: '${value}' is not a size (e.g. 16G, 512M, 1073741824)`);
+  const bytes = Math.floor(Number(m[1]) * UNITS[m[2].toLowerCase()]);
+  if (bytes <= 0) throw new InputError(null, `${option}: must be positive`);
+  return bytes;
+}
+
+export function parseIntIn(option: string, value: string, min: number, max: number): number {
+  if (!/^\s*\d+\s*$/.test(value)) throw new InputError(null, `${option}: '${value}' is not a whole number`);
+  const n = Number(value);
+  if (n < min || n > max) throw new InputError(null, `${option}: ${n} is outside ${min}..${max}`);
+  return n;
+}
+
+export function parseRatio(option: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InputError(null, `${option}: '${value}' is not a number`);
+  return n;
+}

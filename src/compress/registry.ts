@@ -1,0 +1,22 @@
+/** Compressor replicas by the names zswap's `compressor` parameter takes. */
+import { COMPRESSOR_NAMES, type CompressorName, type PageCompressor } from './compressor.js';
+import { DeflateCompressor } from './deflate.js';
+import { ZstdCompressor } from './zstd.js';
+
+const FACTORIES: Partial<Record<CompressorName, () => PageCompressor>> = {
+  zstd: () => new ZstdCompressor(),
+  deflate: () => new DeflateCompressor(),
+};
+
+export function createCompressor(name: CompressorName): PageCompressor {
+  const make = FACTORIES[name];
+  if (!make) throw new Error(`compressor ${name} is not built in`);
+  return make();
+}
+
+export function isCompressorName(s: string): s is CompressorName {
+  return (COMPRESSOR_NAMES as readonly string[]).includes(s);
+}
+
+/** Upstream Kconfig default first, then the two most common distro choices. */
+export const DEFAULT_COMPRESSORS: CompressorName[] = ['lzo', 'lz4', 'zstd'];

@@ -1,0 +1,148 @@
+/**
+ * The dedup index: every distinct non-zero page content seen so far, found by its whole-page hash
+ * and confirmed equal by byte comparison (or, without verification, by a 128-bit fingerprint).
+ * A compact open-addressing table over typed arrays: per distinct content 8 bytes of hash,
+ * 8 of locator, 4 of page count, 2 per compressor of compressed length, and ~5–10 bytes of slots.
+ */
+import { PAGE_SIZE } from '../compress/compressor.js';
+
+const MAX_LOAD = 0.75;
+
+export type ReadStoredPage = (locator: number, dst: Buffer, at: number) => void;
+
+export class ContentIndex {
+  /** number of distinct contents; ids are 0..count-1 in order of first appearance */
+  count = 0;
+  hashLo: Uint32Array;
+  hashHi: Uint32Array;
+  /** where the first page with this content can be read again */
+  locator: Float64Array;
+  /** pages replayed with this content */
+  pages: Uint32Array;
+  /** compressed length or -errno, `compressors` entries per content */
+  lengths: Int16Array;
+  /** fingerprint identity (4 words per content) when not verifying bytes */
+  fingerprint: Uint32Array | null;
+  private slots: Int32Array;
+  private mask: number;
+  private readonly scratch = Buffer.allocUnsafeSlow(PAGE_SIZE);
+
+  /** lookups that found an entry with an equal hash */
+  hashMatches = 0;
+  /** of those, entries whose content differed (the kernel would count these as verify failures) */
+  hashMismatches = 0;
+  /** pairs of distinct contents with equal full hash (Σ C(k, 2) over hash values) */
+  collisionPairs = 0;
+  lastWasNew = false;
+
+  constructor(
+    readonly compressors: number,
+    readonly verifyBytes: boolean,
+    private readonly readStored: ReadStoredPage,
+    initial = 1 << 12,
+  ) {
+    this.hashLo = new Uint32Array(initial);
+    this.hashHi = new Uint32Array(initial);
+    this.locator = new Float64Array(initial);
+    this.pages = new Uint32Array(initial);
+    this.lengths = new Int16Array(initial * compressors);
+    this.fingerprint = verifyBytes ? null : new Uint32Array(initial * 4);
+    this.slots = new Int32Array(initial * 2);
+    this.mask = this.slots.length - 1;
+  }
+
+  /**
+   * Finds the content of page[at, at + PAGE_SIZE) (hash lo/hi, fingerprint fp[fpAt..fpAt+3] when
+   * not verifying bytes), or adds it with `locator`. Returns its id; `lastWasNew` tells which.
+   */
+  findOrAdd(lo: number, hi: number, page: Buffer | null, at: number, fp: Uint32Array | null, fpAt: number, locator: number): number {
+    let s = this.slotOf(lo, hi);
+    let sameHash = 0;
+    for (;;) {
+      const v = this.slots[s];
+      if (v === 0) break;
+      const id = v - 1;
+      if (this.hashLo[id] === lo && this.hashHi[id] === hi) {
+        this.hashMatches++;
+        if (this.sameContent(id, page, at, fp, fpAt)) {
+          this.pages[id]++;
+          this.lastWasNew = false;
+          return id;
+        }
+        this.hashMismatches++;
+        sameHash++;
+      }
+      s = (s + 1) & this.mask;
+    }
+    this.collisionPairs += sameHash;
+    const id = this.add(lo, hi, fp, fpAt, locator);
+    this.slots[s] = id + 1;
+    if (this.count > this.slots.length * MAX_LOAD) this.rehash();
+    this.lastWasNew = true;
+    return id;
+  }
+
+  private sameContent(id: number, page: Buffer | null, at: number, fp: Uint32Array | null, fpAt: number): boolean {
+    if (!this.verifyBytes) {
+      const f = this.fingerprint!;
+      const o = id * 4;
+      return f[o] === fp![fpAt] && f[o + 1] === fp![fpAt + 1] && f[o + 2] === fp![fpAt + 2] && f[o + 3] === fp![fpAt + 3];
+    }
+    this.readStored(this.locator[id], this.scratch, 0);
+    return page!.compare(this.scratch, 0, PAGE_SIZE, at, at + PAGE_SIZE) === 0;
+  }
+
+  private add(lo: number, hi: number, fp: Uint32Array | null, fpAt: number, locator: number): number {
+    const id = this.count;
+    if (id === this.hashLo.length) this.grow();
+    this.hashLo[id] = lo;
+    this.hashHi[id] = hi;
+    this.locator[id] = locator;
+    this.pages[id] = 1;
+    if (this.fingerprint) this.fingerprint.set(fp!.subarray(fpAt, fpAt + 4), id * 4);
+    this.count++;
+    return id;
+  }
+
+  private slotOf(lo: number, hi: number): number {
+    return (Math.imul(lo ^ hi, 0x9e3779b1) >>> 7) & this.mask;
+  }
+
+  private grow(): void {
+    const n = this.hashLo.length * 2;
+    const widen = <T extends Uint32Array | Float64Array | Int16Array>(a: T, size: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(size);
+      b.set(a);
+      return b;
+    };
+    this.hashLo = widen(this.hashLo, n);
+    this.hashHi = widen(this.hashHi, n);
+    this.locator = widen(this.locator, n);
+    this.pages = widen(this.pages, n);
+    this.lengths = widen(this.lengths, n * this.compressors);
+    if (this.fingerprint) this.fingerprint = widen(this.fingerprint, n * 4);
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 2);
+    this.mask = this.slots.length - 1;
+    for (let id = 0; id < this.count; id++) {
+      let s = this.slotOf(this.hashLo[id], this.hashHi[id]);
+      while (this.slots[s] !== 0) s = (s + 1) & this.mask;
+      this.slots[s] = id + 1;
+    }
+  }
+
+  /** bytes the index occupies (for the benchmark's bytes-per-unique-page figure) */
+  get byteLength(): number {
+    return (
+      this.hashLo.byteLength +
+      this.hashHi.byteLength +
+      this.locator.byteLength +
+      this.pages.byteLength +
+      this.lengths.byteLength +
+      (this.fingerprint?.byteLength ?? 0) +
+      this.slots.byteLength
+    );
+  }
+}

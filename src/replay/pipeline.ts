@@ -1,0 +1,164 @@
+/**
+ * The replay pipeline: pages from the sources, zero check, dedup index, compression of each
+ * distinct content once per compressor, then every page into every store replica (each chosen
+ * compressor without and with dedup), in input order.
+ */
+import { COMPRESSOR_NAMES, DST_BUFFER_SIZE, PAGE_SIZE, type CompressorName, type PageCompressor } from '../compress/compressor.js';
+import { createCompressor } from '../compress/registry.js';
+import { fingerprint128, PAGE_HASHES, type HashName } from '../hash/page-hash.js';
+import { BATCH_PAGES, DIGEST_HASH_WORDS, FINGERPRINT_WORDS, LENGTH_SLOTS, PageBatch, PAGE_FLAG } from '../sources/page-batch.js';
+import type { PageSource } from '../sources/page-source.js';
+import type { MetadataSizes } from '../store/metadata.js';
+import { ZbudPool } from '../store/zbud-pool.js';
+import type { ZpoolName } from '../store/zpool.js';
+import { buildSizeClassTable, type SizeClassTable } from '../store/zsmalloc-classes.js';
+import { ZsmallocPool } from '../store/zsmalloc-pool.js';
+import { ZswapStore, type PoolLimit } from '../store/zswap-store.js';
+import { ContentIndex } from './content-index.js';
+import { isZeroFilled } from './zero-page.js';
+
+/** where each hash sits among a trace record's digest words (capture-format.ts) */
+const DIGEST_WORD_OF_HASH: Record<HashName, number> = { xxh64: 0, xxh32: 2, jhash2: 3, crc32c: 4 };
+
+/** Locators of different sources are kept apart by this span (2^45 bytes = 32 TiB per source). */
+const LOCATOR_SPAN = 2 ** 45;
+const MAX_SOURCES = 2 ** 53 / LOCATOR_SPAN;
+
+export interface ReplayOptions {
+  compressors: CompressorName[];
+  zpool: ZpoolName;
+  chainSize: number;
+  hash: HashName;
+  /** true: hash matches are confirmed by comparing bytes; false: by the 128-bit fingerprint */
+  verify: boolean;
+  limit: PoolLimit | null;
+  metadata: MetadataSizes;
+  onProgress?: (p: ReplayProgress) => void;
+}
+
+export interface ReplayProgress {
+  bytesRead: number;
+  totalBytes: number;
+  pages: number;
+}
+
+export interface SourceSummary {
+  path: string;
+  format: string;
+  pages: number;
+  zeroPages: number;
+  info: Record<string, unknown>;
+}
+
+export interface ReplayOutcome {
+  options: ReplayOptions;
+  pages: number;
+  zeroPages: number;
+  sources: SourceSummary[];
+  index: ContentIndex;
+  /** per chosen compressor: [without dedup, with dedup] */
+  stores: { compressor: CompressorName; plain: ZswapStore; dedup: ZswapStore }[];
+  classTable: SizeClassTable;
+  /** identity was decided by fingerprint because some input carries no page contents */
+  fingerprintIdentity: boolean;
+  /** reads a distinct content's page again (null when it came from a trace) */
+  readContent(id: number, dst: Buffer): boolean;
+}
+
+export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcome {
+  if (sources.length > MAX_SOURCES) throw new Error(`at most ${MAX_SOURCES} inputs`);
+  const fingerprintIdentity = !opts.verify || sources.some((s) => !s.hasContent);
+  const classTable = buildSizeClassTable(opts.chainSize);
+  const k = opts.compressors.length;
+  const compressors: (PageCompressor | null)[] = opts.compressors.map((n) => (sources.some((s) => s.hasContent) ? createCompressor(n) : null));
+  const traceSlot = opts.compressors.map((n) => COMPRESSOR_NAMES.indexOf(n));
+  const newPool = () => (opts.zpool === 'zbud' ? new ZbudPool() : new ZsmallocPool(classTable));
+  const stores = opts.compressors.map((compressor) => ({
+    compressor,
+    plain: new ZswapStore(compressor, newPool(), false, opts.limit),
+    dedup: new ZswapStore(compressor, newPool(), true, opts.limit),
+  }));
+  const readStored = (locator: number, dst: Buffer, at: number) => {
+    const src = Math.floor(locator / LOCATOR_SPAN);
+    sources[src].readPage(locator - src * LOCATOR_SPAN, dst, at);
+  };
+  const index = new ContentIndex(k, !fingerprintIdentity, readStored);
+  const hash = PAGE_HASHES[opts.hash];
+  const hashWord = DIGEST_WORD_OF_HASH[opts.hash];
+
+  const batch = new PageBatch(BATCH_PAGES);
+  const words = new Uint32Array(batch.content.buffer, batch.content.byteOffset, batch.content.length / 4);
+  const h = new Uint32Array(2);
+  const fp = new Uint32Array(FINGERPRINT_WORDS);
+  const dst = new Uint8Array(DST_BUFFER_SIZE);
+  const summaries: SourceSummary[] = [];
+  const totalBytes = sources.reduce((a, s) => a + s.totalBytes, 0);
+  let doneBytes = 0;
+  let pages = 0;
+  let zeroPages = 0;
+
+  sources.forEach((source, srcIdx) => {
+    const summary: SourceSummary = { path: source.path, format: source.format, pages: 0, zeroPages: 0, info: source.info };
+    summaries.push(summary);
+    const base = srcIdx * LOCATOR_SPAN;
+    for (let n = source.read(batch); n > 0; n = source.read(batch)) {
+      for (let i = 0; i < n; i++) {
+        const at = i * PAGE_SIZE;
+        let id: number;
+        if (batch.digestOnly) {
+          if (batch.flags[i] & PAGE_FLAG.ZERO_FILLED) {
+            summary.zeroPages++;
+            continue;
+          }
+          const hw = i * DIGEST_HASH_WORDS;
+          const lo = batch.hashes[hw + hashWord];
+          const hi = hashWord === 0 ? batch.hashes[hw + 1] : 0;
+          id = index.findOrAdd(lo, hi, null, 0, batch.fingerprint, i * FINGERPRINT_WORDS, base + batch.locator[i]);
+          if (index.lastWasNew) {
+            for (let c = 0; c < k; c++) index.lengths[id * k + c] = batch.lengths[i * LENGTH_SLOTS + traceSlot[c]];
+          }
+        } else {
+          if (isZeroFilled(words, at)) {
+            summary.zeroPages++;
+            continue;
+          }
+          hash.hash(batch.content, at, h, 0);
+          if (fingerprintIdentity) fingerprint128(batch.content, at, fp, 0);
+          id = index.findOrAdd(h[0], h[1], batch.content, at, fp, 0, base + batch.locator[i]);
+          if (index.lastWasNew) {
+            const page = batch.content.subarray(at, at + PAGE_SIZE);
+            for (let c = 0; c < k; c++) index.lengths[id * k + c] = compressors[c]!.compress(page, dst);
+          }
+        }
+        for (let c = 0; c < k; c++) {
+          const len = index.lengths[id * k + c];
+          stores[c].plain.store(id, len);
+          stores[c].dedup.store(id, len);
+        }
+      }
+      summary.pages += n;
+      pages += n;
+      opts.onProgress?.({ bytesRead: doneBytes + source.bytesRead, totalBytes, pages });
+    }
+    doneBytes += source.totalBytes;
+    zeroPages += summary.zeroPages;
+  });
+
+  return {
+    options: opts,
+    pages,
+    zeroPages,
+    sources: summaries,
+    index,
+    stores,
+    classTable,
+    fingerprintIdentity,
+    readContent(id, out) {
+      const loc = index.locator[id];
+      const src = Math.floor(loc / LOCATOR_SPAN);
+      if (!sources[src].hasContent) return false;
+      sources[src].readPage(loc - src * LOCATOR_SPAN, out, 0);
+      return true;
+    },
+  };
+}

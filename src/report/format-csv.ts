@@ -1,0 +1,34 @@
+/** CSV: one row per (compressor, dedup) result, for spreadsheets and CI artifacts. */
+import type { AnalyzeReport, StoreResult } from './report.js';
+
+const COLUMNS: [string, (r: StoreResult, rep: AnalyzeReport) => string | number | boolean][] = [
+  ['compressor', (r) => r.compressor],
+  ['dedup', (r) => r.dedup],
+  ['zpool', (_r, rep) => rep.config.zpool],
+  ['hash', (_r, rep) => rep.config.hash],
+  ['pages_total', (_r, rep) => rep.pages.total],
+  ['pages_zero', (_r, rep) => rep.pages.zero],
+  ['stored_pages', (r) => r.stored_pages],
+  ['rejected_pages', (r) => r.rejected_pages],
+  ['reject_compress_fail', (r) => r.rejects.compress_fail],
+  ['reject_compress_poor', (r) => r.rejects.compress_poor],
+  ['reject_alloc_fail', (r) => r.rejects.alloc_fail],
+  ['reject_pool_limit', (r) => r.rejects.pool_limit],
+  ['pool_limit_hit', (r) => r.pool_limit_hit],
+  ['unique_objects', (r) => r.unique_objects ?? ''],
+  ['duplicate_pages', (r) => r.duplicate_pages ?? ''],
+  ['compressions', (r) => r.compressions],
+  ['compressed_bytes', (r) => r.compressed_bytes],
+  ['pool_pages', (r) => r.pool_pages],
+  ['pool_bytes', (r) => r.pool_bytes],
+  ['metadata_bytes', (r) => r.metadata_bytes],
+  ['total_bytes', (r) => r.total_bytes],
+  ['net_saving_bytes', (r) => r.saving?.net_bytes ?? ''],
+  ['net_saving_ratio', (r) => (r.saving ? r.saving.net_ratio.toFixed(6) : '')],
+];
+
+export function formatCsv(report: AnalyzeReport): string {
+  const lines = [COLUMNS.map(([name]) => name).join(',')];
+  for (const r of report.results) lines.push(COLUMNS.map(([, get]) => String(get(r, report))).join(','));
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,168 @@
+/** Writes our capture format (capture-format.ts) atomically, mode 0600 by default (it holds memory). */
+import { PAGE_SIZE } from '../compress/compressor.js';
+import { AtomicFile } from '../util/atomic-file.js';
+import {
+  CAPTURE_FLAG_TRACE,
+  CAPTURE_MAGIC,
+  CAPTURE_VERSION,
+  DIGEST_BODY_SIZE,
+  DIGEST_FINGERPRINT_OFFSET,
+  DIGEST_LENGTHS_OFFSET,
+  END_BODY_SIZE,
+  FIXED_HEADER_SIZE,
+  PAGE_BODY_SIZE,
+  PAGE_HEADER_SIZE,
+  RECORD_HEADER_SIZE,
+  REC_DIGEST,
+  REC_END,
+  REC_MAPPING,
+  REC_PAGE,
+  pad8,
+  type CaptureMeta,
+  type MappingInfo,
+} from './capture-format.js';
+import { DIGEST_HASH_WORDS, FINGERPRINT_WORDS, LENGTH_SLOTS, NO_PFN, PAGE_FLAG, type PageBatch } from './page-batch.js';
+
+const FLUSH_AT = 1 << 20;
+
+export interface PageRecordInfo {
+  pfn: number;
+  vaddr: number;
+  flags: number;
+  mapping: number;
+  mapcount: number;
+}
+
+export class CaptureWriter {
+  private readonly out: AtomicFile;
+  private readonly buf = Buffer.alloc(FLUSH_AT + PAGE_BODY_SIZE + 64);
+  private used = 0;
+  private records = 0;
+
+  constructor(
+    target: string,
+    readonly trace: boolean,
+    meta: CaptureMeta,
+    mode = 0o600,
+  ) {
+    this.out = new AtomicFile(target, mode);
+    const metaBytes = Buffer.from(JSON.stringify(meta), 'utf8');
+    const b = this.buf;
+    CAPTURE_MAGIC.copy(b, 0);
+    b.writeUInt16LE(CAPTURE_VERSION, 8);
+    b.writeUInt16LE(trace ? CAPTURE_FLAG_TRACE : 0, 10);
+    b.writeUInt32LE(PAGE_SIZE, 12);
+    b.writeUInt32LE(metaBytes.length, 16);
+    this.used = FIXED_HEADER_SIZE;
+    this.append(metaBytes);
+    this.padTo8();
+  }
+
+  get pages(): number {
+    return this.records;
+  }
+
+  addMapping(m: MappingInfo): void {
+    const body = Buffer.from(JSON.stringify(m), 'utf8');
+    this.recordHeader(REC_MAPPING, body.length);
+    this.append(body);
+    this.padTo8();
+  }
+
+  /** A page with its content (full captures). */
+  addPage(content: Uint8Array, at: number, info: PageRecordInfo): void {
+    if (this.trace) throw new Error('addPage on a trace writer');
+    this.recordHeader(REC_PAGE, PAGE_BODY_SIZE);
+    this.pageHeader(info);
+    this.buf.set(content.subarray(at, at + PAGE_SIZE), this.used);
+    this.used += PAGE_SIZE;
+    this.endRecord();
+  }
+
+  /** Page i of a batch whose digest fields (hashes, fingerprint, lengths) are filled in. */
+  addDigest(batch: PageBatch, i: number, info: PageRecordInfo): void {
+    if (!this.trace) throw new Error('addDigest on a capture writer');
+    this.recordHeader(REC_DIGEST, DIGEST_BODY_SIZE);
+    this.pageHeader(info);
+    const b = this.buf;
+    const at = this.used;
+    b.fill(0, at, at + DIGEST_BODY_SIZE - PAGE_HEADER_SIZE);
+    if (!(info.flags & PAGE_FLAG.ZERO_FILLED)) {
+      for (let w = 0; w < DIGEST_HASH_WORDS; w++) b.writeUInt32LE(batch.hashes[i * DIGEST_HASH_WORDS + w], at + 4 * w);
+      for (let w = 0; w < FINGERPRINT_WORDS; w++) {
+        b.writeUInt32LE(batch.fingerprint[i * FINGERPRINT_WORDS + w], at + DIGEST_FINGERPRINT_OFFSET + 4 * w);
+      }
+      for (let c = 0; c < LENGTH_SLOTS; c++) b.writeInt16LE(batch.lengths[i * LENGTH_SLOTS + c], at + DIGEST_LENGTHS_OFFSET + 2 * c);
+    }
+    this.used += DIGEST_BODY_SIZE - PAGE_HEADER_SIZE;
+    this.endRecord();
+  }
+
+  /** Writes the end record and makes the file appear under its name. */
+  finish(): void {
+    this.recordHeader(REC_END, END_BODY_SIZE);
+    this.buf.writeUInt32LE(this.records % 2 ** 32, this.used);
+    this.buf.writeUInt32LE(Math.floor(this.records / 2 ** 32), this.used + 4);
+    this.used += END_BODY_SIZE;
+    this.flush();
+    this.out.commit();
+  }
+
+  abort(): void {
+    this.out.abort();
+  }
+
+  private recordHeader(type: number, bodyLen: number): void {
+    if (this.used >= FLUSH_AT) this.flush();
+    this.buf.writeUInt16LE(type, this.used);
+    this.buf.writeUInt16LE(0, this.used + 2);
+    this.buf.writeUInt32LE(bodyLen, this.used + 4);
+    this.used += RECORD_HEADER_SIZE;
+  }
+
+  private pageHeader(info: PageRecordInfo): void {
+    const b = this.buf;
+    const at = this.used;
+    if (info.pfn === NO_PFN) {
+      b.writeUInt32LE(0xffffffff, at);
+      b.writeUInt32LE(0xffffffff, at + 4);
+    } else {
+      b.writeUInt32LE(info.pfn % 2 ** 32, at);
+      b.writeUInt32LE(Math.floor(info.pfn / 2 ** 32), at + 4);
+    }
+    b.writeUInt32LE(info.vaddr % 2 ** 32, at + 8);
+    b.writeUInt32LE(Math.floor(info.vaddr / 2 ** 32), at + 12);
+    b.writeUInt32LE(info.flags >>> 0, at + 16);
+    b.writeUInt32LE(info.mapping, at + 20);
+    b.writeUInt32LE(info.mapcount, at + 24);
+    b.writeUInt32LE(0, at + 28);
+    this.used += PAGE_HEADER_SIZE;
+  }
+
+  private endRecord(): void {
+    this.records++;
+    this.padTo8();
+  }
+
+  private append(data: Uint8Array): void {
+    if (this.used + data.length > this.buf.length) this.flush();
+    if (data.length > this.buf.length) {
+      this.out.write(data);
+      return;
+    }
+    this.buf.set(data, this.used);
+    this.used += data.length;
+  }
+
+  private padTo8(): void {
+    const end = pad8(this.used);
+    this.buf.fill(0, this.used, end);
+    this.used = end;
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    this.out.write(this.buf, this.used);
+    this.used = 0;
+  }
+}

@@ -1,0 +1,116 @@
+/** A regular file opened for positional reads, with errors that name the file. */
+import fs from 'node:fs';
+import { InputError } from '../cli/errors.js';
+
+export class InputFile {
+  private constructor(
+    readonly path: string,
+    private fd: number,
+    readonly size: number,
+  ) {}
+
+  static open(path: string): InputFile {
+    let fd: number;
+    try {
+      fd = fs.openSync(path, 'r');
+    } catch (e) {
+      throw new InputError(path, describeOpenError(e));
+    }
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) {
+      fs.closeSync(fd);
+      throw new InputError(path, 'is a directory, expected a file of pages or a dump');
+    }
+    if (!st.isFile()) {
+      fs.closeSync(fd);
+      throw new InputError(path, 'is not a regular file');
+    }
+    return new InputFile(path, fd, st.size);
+  }
+
+  /** Reads exactly `len` bytes at `pos` into dst[at…]; a short read means the file is truncated. */
+  readExactly(dst: Uint8Array, at: number, len: number, pos: number, what = 'data'): void {
+    if (pos < 0 || len < 0 || pos + len > this.size) {
+      throw new InputError(this.path, `${what} at offset ${pos} (+${len} bytes) lies beyond the end of the file (${this.size} bytes)`);
+    }
+    let done = 0;
+    while (done < len) {
+      let n: number;
+      try {
+        n = fs.readSync(this.fd, dst, at + done, len - done, pos + done);
+      } catch (e) {
+        throw new InputError(this.path, `read error at offset ${pos + done}: ${(e as Error).message}`);
+      }
+      if (n === 0) throw new InputError(this.path, `file shrank while reading: ${what} at offset ${pos + done} is missing`);
+      done += n;
+    }
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
+
+export function describeOpenError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory, expected a file';
+    default:
+      return `cannot open: ${(e as Error).message}`;
+  }
+}
+
+/** Sequential reads through a window buffer, for formats made of variable-length records. */
+export class SequentialReader {
+  private readonly buf: Buffer;
+  /** file offset of buf[0] */
+  private base = 0;
+  private filled = 0;
+  /** current file offset */
+  pos: number;
+
+  constructor(
+    readonly file: InputFile,
+    start: number,
+    windowBytes = 1 << 20,
+  ) {
+    this.buf = Buffer.allocUnsafeSlow(windowBytes);
+    this.pos = start;
+    this.base = start;
+  }
+
+  get remaining(): number {
+    return this.file.size - this.pos;
+  }
+
+  /**
+   * Makes `n` bytes at the current position available and returns their index in the returned
+   * buffer; n must not exceed the window. Throws when the file ends first.
+   */
+  peek(n: number, what: string): { buf: Buffer; at: number } {
+    if (n > this.buf.length) throw new Error(`SequentialReader window too small for ${n} bytes`);
+    if (this.pos + n > this.file.size) {
+      throw new InputError(this.file.path, `truncated: ${what} at offset ${this.pos} needs ${n} bytes, the file ends at ${this.file.size}`);
+    }
+    if (this.pos < this.base || this.pos + n > this.base + this.filled) {
+      const len = Math.min(this.buf.length, this.file.size - this.pos);
+      this.file.readExactly(this.buf, 0, len, this.pos, what);
+      this.base = this.pos;
+      this.filled = len;
+    }
+    return { buf: this.buf, at: this.pos - this.base };
+  }
+
+  skip(n: number): void {
+    this.pos += n;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * A batch of pages handed from a page source to the replay pipeline: page contents (or, for
+ * hash-only traces, their digests) plus what the source knows about each page. Allocated once
+ * per run and refilled, so reading pages allocates nothing per page.
+ */
+import { COMPRESSOR_NAMES, PAGE_SIZE } from '../compress/compressor.js';
+
+export const BATCH_PAGES = 256;
+
+/** Per-page digest words in `PageBatch.hashes`: xxh64 lo, xxh64 hi, xxh32, jhash2, crc32c */
+export const DIGEST_HASH_WORDS = 5;
+export const FINGERPRINT_WORDS = 4;
+export const LENGTH_SLOTS = COMPRESSOR_NAMES.length;
+
+export const NO_PFN = -1;
+
+export class PageBatch {
+  count = 0;
+  /** true when the batch carries digests instead of contents (hash-only trace) */
+  digestOnly = false;
+  /** page i is content[i * PAGE_SIZE, (i + 1) * PAGE_SIZE) */
+  readonly content: Buffer;
+  /** where the source can read page i again (readPage) */
+  readonly locator: Float64Array;
+  /** physical frame number, or NO_PFN */
+  readonly pfn: Float64Array;
+  /** PAGE_FLAG_* bits */
+  readonly flags: Uint32Array;
+  /** digest-only batches */
+  readonly hashes: Uint32Array;
+  readonly fingerprint: Uint32Array;
+  /** compressed length or -errno per compressor, COMPRESSOR_NAMES order */
+  readonly lengths: Int16Array;
+
+  constructor(readonly capacity = BATCH_PAGES) {
+    this.content = Buffer.allocUnsafeSlow(capacity * PAGE_SIZE);
+    this.locator = new Float64Array(capacity);
+    this.pfn = new Float64Array(capacity);
+    this.flags = new Uint32Array(capacity);
+    this.hashes = new Uint32Array(capacity * DIGEST_HASH_WORDS);
+    this.fingerprint = new Uint32Array(capacity * FINGERPRINT_WORDS);
+    this.lengths = new Int16Array(capacity * LENGTH_SLOTS);
+  }
+
+  reset(): void {
+    this.count = 0;
+    this.digestOnly = false;
+  }
+}
+
+/** Page flags carried by captures (bits of our own; names follow /proc/kpageflags and pagemap). */
+export const PAGE_FLAG = {
+  ANON: 1 << 0,
+  SWAPBACKED: 1 << 1,
+  KSM: 1 << 2,
+  THP: 1 << 3,
+  /** the kernel's shared zero page */
+  ZERO_PAGE: 1 << 4,
+  /** pagemap bit 56: exclusively mapped */
+  EXCLUSIVE: 1 << 5,
+  /** pagemap bit 61: file page or shared anon */
+  FILE_OR_SHARED: 1 << 6,
+  SHMEM: 1 << 7,
+  /** digest records: every byte of the page is zero */
+  ZERO_FILLED: 1 << 31,
+} as const;

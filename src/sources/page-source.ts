@@ -1,0 +1,23 @@
+/** The interface between page sources (files of every kind) and the replay pipeline. */
+import type { PageBatch } from './page-batch.js';
+
+export interface PageSource {
+  readonly path: string;
+  /** format name as shown to users: raw, capture, trace (hash-only capture) … */
+  readonly format: string;
+  /** false for hash-only traces: the batch carries digests and compressed lengths instead */
+  readonly hasContent: boolean;
+  /** size of the input in bytes (for progress) */
+  readonly totalBytes: number;
+  /** pages in the input when known before reading, else null */
+  readonly totalPages: number | null;
+  /** what the input says about itself (capture header, dump notes) */
+  readonly info: Record<string, unknown>;
+  /** Fills the batch from index 0 with the next pages; returns how many (0 at the end). */
+  read(batch: PageBatch): number;
+  /** bytes consumed so far (for progress) */
+  readonly bytesRead: number;
+  /** Reads the page at `locator` (as set in PageBatch.locator) into dst[at, at + PAGE_SIZE). */
+  readPage(locator: number, dst: Buffer, at: number): void;
+  close(): void;
+}
