@@ -7,6 +7,7 @@ import { DEFAULT_METADATA_SIZES, METADATA_OPTION_NAMES } from '../store/metadata
 import { ZPOOL_NAMES } from '../store/zpool.js';
 import { abortAllOutputs } from '../util/atomic-file.js';
 import { REPORT_FORMATS, runAnalyze, type AnalyzeFlags } from './analyze.js';
+import { DEFAULT_COMPRESSORS } from '../compress/registry.js';
 import { runClasses } from './classes.js';
 import { runConvert, type ConvertFlags } from './convert.js';
 import { EXIT_INPUT, EXIT_INTERNAL, InputError } from './errors.js';
@@ -23,7 +24,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command('analyze')
     .description('replay pages from dumps or captures through the zswap store replica and report')
     .argument('<input...>', 'files to analyze together (raw pages, zswap-dedup captures or traces); format detected from content')
-    .option('-c, --compressor <list>', `compressors to compare, comma-separated, or "all" (${COMPRESSOR_NAMES.join(', ')})`, 'lzo,lz4,zstd')
+    .option('-c, --compressor <list>', `compressors to compare, comma-separated, or "all" (${COMPRESSOR_NAMES.join(', ')})`, DEFAULT_COMPRESSORS.join(','))
     .addOption(new Option('--zpool <name>', 'zswap pool allocator').choices(ZPOOL_NAMES).default('zsmalloc'))
     .option('--chain-size <n>', 'CONFIG_ZSMALLOC_CHAIN_SIZE of the modelled kernel (4..16)', '8')
     .addOption(new Option('--hash <name>', 'whole-page hash of the dedup index').choices(HASH_NAMES).default('xxh64'))

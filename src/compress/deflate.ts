@@ -19,13 +19,15 @@ const Z_DEFAULT_STRATEGY = 0;
 const LEVEL = 6;
 const WINDOW_BITS = -11;
 const MEM_LEVEL = 8;
+/** pako's 7th deflateInit2 argument: the classic zlib hash (what the kernel's zlib has), not ANZAC++ */
+const LEGACY_HASH = true;
 
 export class DeflateCompressor implements PageCompressor {
   readonly name = 'deflate' as const;
   private readonly strm = new ZStream();
 
   constructor() {
-    const ret = zlibDeflate.deflateInit2(this.strm, LEVEL, Z_DEFLATED, WINDOW_BITS, MEM_LEVEL, Z_DEFAULT_STRATEGY);
+    const ret = zlibDeflate.deflateInit2(this.strm, LEVEL, Z_DEFLATED, WINDOW_BITS, MEM_LEVEL, Z_DEFAULT_STRATEGY, LEGACY_HASH);
     if (ret !== Z_OK) throw new Error(`deflateInit2 failed: ${ret}`);
   }
 

@@ -1,22 +1,24 @@
 /** Compressor replicas by the names zswap's `compressor` parameter takes. */
 import { COMPRESSOR_NAMES, type CompressorName, type PageCompressor } from './compressor.js';
 import { DeflateCompressor } from './deflate.js';
+import { Lz4Compressor } from './lz4.js';
+import { Lz4hcCompressor } from './lz4hc.js';
 import { LzoCompressor, LzoRleCompressor } from './lzo.js';
 import { Sw842Compressor } from './sw842.js';
 import { ZstdCompressor } from './zstd.js';
 
-const FACTORIES: Partial<Record<CompressorName, () => PageCompressor>> = {
+const FACTORIES: Record<CompressorName, () => PageCompressor> = {
   lzo: () => new LzoCompressor(),
   'lzo-rle': () => new LzoRleCompressor(),
+  lz4: () => new Lz4Compressor(),
+  lz4hc: () => new Lz4hcCompressor(),
   zstd: () => new ZstdCompressor(),
   deflate: () => new DeflateCompressor(),
   '842': () => new Sw842Compressor(),
 };
 
 export function createCompressor(name: CompressorName): PageCompressor {
-  const make = FACTORIES[name];
-  if (!make) throw new Error(`compressor ${name} is not built in`);
-  return make();
+  return FACTORIES[name]();
 }
 
 export function isCompressorName(s: string): s is CompressorName {

@@ -16,7 +16,7 @@ declare module 'pako/lib/zlib/zstream.js' {
 declare module 'pako/lib/zlib/deflate.js' {
   import type ZStream from 'pako/lib/zlib/zstream.js';
   const zlibDeflate: {
-    deflateInit2(strm: ZStream, level: number, method: number, windowBits: number, memLevel: number, strategy: number): number;
+    deflateInit2(strm: ZStream, level: number, method: number, windowBits: number, memLevel: number, strategy: number, legacyHash: boolean): number;
     deflateReset(strm: ZStream): number;
     deflate(strm: ZStream, flush: number): number;
   };
