@@ -47,8 +47,9 @@ export const MAX_MAPPING_BODY = 1 << 16;
 export const DIGEST_FINGERPRINT_OFFSET = 24;
 export const DIGEST_LENGTHS_OFFSET = 40;
 
+/** n rounded up to a multiple of 8 (arithmetic, not bitwise: n may exceed 2^31) */
 export function pad8(n: number): number {
-  return (n + 7) & ~7;
+  return Math.ceil(n / 8) * 8;
 }
 
 export interface MappingInfo {

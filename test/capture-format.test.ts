@@ -1,0 +1,97 @@
+/** Our capture format and hash-only traces: round trips, privacy, and damaged files. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { AnalyzeReport } from '../src/report/report.js';
+import { runCli } from './helpers/cli.js';
+import { loadCorpus } from './helpers/corpus.js';
+import { writeMixedRaw } from './helpers/pages.js';
+import { tmpDir } from './helpers/tmp.js';
+
+const dir = tmpDir();
+const raw = writeMixedRaw(dir, 'mixed.raw', 7000, 200).file; // includes random and pattern pages
+const capture = path.join(dir, 'mixed.zsdc');
+const trace = path.join(dir, 'mixed.trace');
+
+function analyze(file: string, ...args: string[]): AnalyzeReport {
+  const r = runCli(['analyze', '-c', 'all', '-f', 'json', ...args, file]);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as AnalyzeReport;
+}
+
+test('convert writes a capture and a trace with mode 0600; the trace holds no page content', () => {
+  assert.equal(runCli(['convert', '-o', capture, raw]).status, 0);
+  const t = runCli(['convert', '--hash-only', '-o', trace, raw]);
+  assert.equal(t.status, 0, t.stderr);
+  for (const f of [capture, trace]) assert.equal(fs.statSync(f).mode & 0o777, 0o600);
+  const rawBytes = fs.readFileSync(raw);
+  const traceBytes = fs.readFileSync(trace);
+  assert.ok(traceBytes.length < rawBytes.length / 30, `trace is ${traceBytes.length} bytes`);
+  // no 32-byte run of any non-trivial page appears in the trace
+  const c = loadCorpus();
+  const sample = c.pages.subarray(7010 * 4096 + 1000, 7010 * 4096 + 1032);
+  assert.ok(rawBytes.includes(sample));
+  assert.ok(!traceBytes.includes(sample));
+});
+
+test('a capture and a trace analyze to the same figures as the raw pages they came from', () => {
+  const fromRaw = analyze(raw);
+  const fromCapture = analyze(capture);
+  const fromTrace = analyze(trace);
+  assert.equal(fromCapture.inputs[0].format, 'capture');
+  assert.equal(fromTrace.inputs[0].format, 'trace');
+  assert.equal(fromTrace.hash.identity, 'fingerprint128');
+  assert.deepEqual(fromCapture.results, fromRaw.results);
+  assert.deepEqual(fromTrace.results, fromRaw.results);
+  assert.deepEqual(fromTrace.pages, fromRaw.pages);
+  for (const hash of ['xxh32', 'jhash2', 'crc32c']) {
+    assert.deepEqual(analyze(trace, '--hash', hash).hash.collisions, analyze(raw, '--hash', hash).hash.collisions, hash);
+  }
+  assert.equal(fromTrace.top_duplicates[0].description, '(trace: content not recorded)');
+});
+
+test('a trace converts to a trace, not to a capture', () => {
+  assert.equal(runCli(['convert', '--hash-only', '-o', path.join(dir, 'again.trace'), trace]).status, 0);
+  const r = runCli(['convert', '-o', path.join(dir, 'nope.zsdc'), trace]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /hash-only trace/);
+  assert.ok(!fs.existsSync(path.join(dir, 'nope.zsdc')));
+});
+
+function damaged(name: string, edit: (b: Buffer) => Buffer): string {
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, edit(Buffer.from(fs.readFileSync(trace))));
+  return f;
+}
+
+test('damaged captures and traces: exit 2, one line naming the file and the problem', () => {
+  const cases: [string, (b: Buffer) => Buffer, RegExp][] = [
+    ['truncated.trace', (b) => b.subarray(0, b.length - 100), /truncated/],
+    ['no-end.trace', (b) => b.subarray(0, b.length - 16), /no end record/],
+    ['version.trace', (b) => (b.writeUInt16LE(9, 8), b), /version 9 is not supported/],
+    ['pagesize.trace', (b) => (b.writeUInt32LE(8192, 12), b), /page size 8192/],
+    ['meta.trace', (b) => (b.writeUInt32LE(0x7fffffff, 16), b), /metadata length/],
+    ['json.trace', (b) => (b[21] = 0x7b, b[20] = 0x7b, b), /not valid JSON/],
+    ['count.trace', (b) => (b.writeUInt32LE(3, b.length - 8), b), /end record says 3 pages/],
+    ['reclen.trace', (b) => corruptFirstRecord(b, (at) => b.writeUInt32LE(0xfffffff0, at + 4)), /declares/],
+    ['rectype.trace', (b) => corruptFirstRecord(b, (at) => b.writeUInt16LE(77, at)), /unknown record type 77/],
+    ['length.trace', (b) => corruptFirstRecord(b, (at) => b.writeInt16LE(5000, at + 8 + 32 + 40)), /corrupt digest record/],
+  ];
+  for (const [name, edit, message] of cases) {
+    const f = damaged(name, edit);
+    const r = runCli(['analyze', f]);
+    assert.equal(r.status, 2, `${name}: ${r.stderr}`);
+    assert.match(r.stderr, message, name);
+    assert.ok(r.stderr.includes(f), `${name}: names the file`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `${name}: one line`);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
+
+/** Applies `edit` at the offset of the first record after the header. */
+function corruptFirstRecord(b: Buffer, edit: (at: number) => void): Buffer {
+  const metaLen = b.readUInt32LE(16);
+  edit((20 + metaLen + 7) & ~7);
+  return b;
+}

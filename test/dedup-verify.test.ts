@@ -1,0 +1,75 @@
+/**
+ * Hash matches are confirmed before pages are shared: two different pages with the same crc32c
+ * (made with CRC linearity) must stay two objects, and be counted as a collision.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { PAGE_SIZE } from '../src/compress/compressor.js';
+import { crc32c } from '../src/hash/crc32c.js';
+import type { AnalyzeReport } from '../src/report/report.js';
+import { runCli } from './helpers/cli.js';
+import { loadCorpus } from './helpers/corpus.js';
+import { tmpDir } from './helpers/tmp.js';
+
+/**
+ * A page different from `page` with the same CRC-32C. For equal lengths crc(a ^ d) = crc(a) ^ L(d)
+ * with L linear, so flipping a set of bits whose L-images XOR to zero keeps the CRC: 64 candidate
+ * bits in a 32-dimensional space always contain such a set (Gaussian elimination over GF(2)).
+ */
+function crcTwin(page: Buffer): Buffer {
+  const base = crc32c(page, 0, PAGE_SIZE);
+  const firstBit = 8 * 1000;
+  const rows: { v: number; set: bigint }[] = [];
+  for (let i = 0; i < 64; i++) {
+    const bit = firstBit + i;
+    const p = Buffer.from(page);
+    p[bit >> 3] ^= 1 << (bit & 7);
+    let v = (crc32c(p, 0, PAGE_SIZE) ^ base) >>> 0;
+    let set = 1n << BigInt(i);
+    for (const r of rows) {
+      if ((v ^ r.v) >>> 0 < v) {
+        v = (v ^ r.v) >>> 0;
+        set ^= r.set;
+      }
+    }
+    if (v === 0) {
+      const twin = Buffer.from(page);
+      for (let j = 0; j < 64; j++) if ((set >> BigInt(j)) & 1n) twin[(firstBit + j) >> 3] ^= 1 << ((firstBit + j) & 7);
+      return twin;
+    }
+    rows.push({ v, set });
+    rows.sort((a, b) => b.v - a.v);
+  }
+  throw new Error('no dependent set among 64 vectors (impossible)');
+}
+
+test('pages with equal crc32c but different bytes are not shared, and show up as a collision', () => {
+  const c = loadCorpus();
+  const a = Buffer.from(c.pages.subarray(2 * PAGE_SIZE, 3 * PAGE_SIZE));
+  const b = crcTwin(a);
+  const other = Buffer.from(c.pages.subarray(3 * PAGE_SIZE, 4 * PAGE_SIZE));
+  assert.equal(crc32c(a, 0, PAGE_SIZE), crc32c(b, 0, PAGE_SIZE));
+  assert.notDeepEqual(a, b);
+  const file = path.join(tmpDir(), 'twins.raw');
+  fs.writeFileSync(file, Buffer.concat([a, b, a, b, other]));
+
+  for (const verify of [[], ['--no-verify']]) {
+    const r = runCli(['analyze', '--hash', 'crc32c', '-c', 'lz4', '-f', 'json', ...verify, file]);
+    assert.equal(r.status, 0, r.stderr);
+    const rep = JSON.parse(r.stdout) as AnalyzeReport;
+    assert.equal(rep.pages.distinct_contents, 3, verify.join());
+    assert.equal(rep.hash.collisions[0].bits, 32);
+    assert.equal(rep.hash.collisions[0].pairs, 1);
+    assert.equal(rep.hash.verify_failures, 2);
+    const dedup = rep.results.find((x) => x.dedup)!;
+    assert.equal(dedup.unique_objects, 3);
+    assert.equal(dedup.duplicate_pages, 2);
+  }
+  // xxh64 tells them apart without any collision
+  const x = JSON.parse(runCli(['analyze', '--hash', 'xxh64', '-c', 'lz4', '-f', 'json', file]).stdout) as AnalyzeReport;
+  assert.equal(x.hash.collisions[0].pairs, 0);
+  assert.equal(x.hash.verify_failures, 0);
+  assert.equal(x.pages.distinct_contents, 3);
+});
