@@ -21,7 +21,7 @@ export const PAGE_HASHES: Record<HashName, PageHash> = {
   xxh64: {
     name: 'xxh64',
     bits: 64,
-    hash: (b, start, out, at) => xxh64(b, start, PAGE_SIZE, 0, 0, out, at),
+    hash: (b, start, out, at) => xxh64(b, start, PAGE_SIZE, 0n, out, at),
   },
   xxh32: {
     name: 'xxh32',
@@ -50,14 +50,13 @@ export const PAGE_HASHES: Record<HashName, PageHash> = {
 };
 
 /** second seed of the fingerprint: the 64-bit golden ratio */
-const FP_SEED_HI = 0x9e3779b9;
-const FP_SEED_LO = 0x7f4a7c15;
+const FP_SEED = 0x9e3779b97f4a7c15n;
 
 /**
  * 128-bit content fingerprint: xxh64 with seed 0 followed by xxh64 with seed 0x9e3779b97f4a7c15,
  * as four u32 words at out[at..at+3]. Two different pages share it with probability ≈ 2^-128.
  */
 export function fingerprint128(b: Uint8Array, start: number, out: Uint32Array, at: number): void {
-  xxh64(b, start, PAGE_SIZE, 0, 0, out, at);
-  xxh64(b, start, PAGE_SIZE, FP_SEED_HI, FP_SEED_LO, out, at + 2);
+  xxh64(b, start, PAGE_SIZE, 0n, out, at);
+  xxh64(b, start, PAGE_SIZE, FP_SEED, out, at + 2);
 }

@@ -2,21 +2,25 @@
  * The dedup index: every distinct non-zero page content seen so far, found by its whole-page hash
  * and confirmed equal by byte comparison (or, without verification, by a 128-bit fingerprint).
  * A compact open-addressing table over typed arrays: per distinct content 8 bytes of hash,
- * 8 of locator, 4 of page count, 2 per compressor of compressed length, and ~5–10 bytes of slots.
+ * 4 of page ordinal, 4 of page count, 2 per compressor of compressed length (16 more of
+ * fingerprint without byte verification), and 5–11 bytes of slots.
  */
 import { PAGE_SIZE } from '../compress/compressor.js';
 
 const MAX_LOAD = 0.75;
+/** per-content arrays grow by half, not double, to keep slack small */
+const GROWTH = 1.5;
 
-export type ReadStoredPage = (locator: number, dst: Buffer, at: number) => void;
+/** Reads the page with global ordinal `ordinal` into dst[at, at + PAGE_SIZE). */
+export type ReadStoredPage = (ordinal: number, dst: Buffer, at: number) => void;
 
 export class ContentIndex {
   /** number of distinct contents; ids are 0..count-1 in order of first appearance */
   count = 0;
   hashLo: Uint32Array;
   hashHi: Uint32Array;
-  /** where the first page with this content can be read again */
-  locator: Float64Array;
+  /** global ordinal of the first page with this content (to read it again) */
+  ordinal: Uint32Array;
   /** pages replayed with this content */
   pages: Uint32Array;
   /** compressed length or -errno, `compressors` entries per content */
@@ -43,7 +47,7 @@ export class ContentIndex {
   ) {
     this.hashLo = new Uint32Array(initial);
     this.hashHi = new Uint32Array(initial);
-    this.locator = new Float64Array(initial);
+    this.ordinal = new Uint32Array(initial);
     this.pages = new Uint32Array(initial);
     this.lengths = new Int16Array(initial * compressors);
     this.fingerprint = verifyBytes ? null : new Uint32Array(initial * 4);
@@ -53,9 +57,10 @@ export class ContentIndex {
 
   /**
    * Finds the content of page[at, at + PAGE_SIZE) (hash lo/hi, fingerprint fp[fpAt..fpAt+3] when
-   * not verifying bytes), or adds it with `locator`. Returns its id; `lastWasNew` tells which.
+   * not verifying bytes), or adds it as first seen at page `ordinal`. Returns its id;
+   * `lastWasNew` tells which.
    */
-  findOrAdd(lo: number, hi: number, page: Buffer | null, at: number, fp: Uint32Array | null, fpAt: number, locator: number): number {
+  findOrAdd(lo: number, hi: number, page: Buffer | null, at: number, fp: Uint32Array | null, fpAt: number, ordinal: number): number {
     let s = this.slotOf(lo, hi);
     let sameHash = 0;
     for (;;) {
@@ -75,7 +80,7 @@ export class ContentIndex {
       s = (s + 1) & this.mask;
     }
     this.collisionPairs += sameHash;
-    const id = this.add(lo, hi, fp, fpAt, locator);
+    const id = this.add(lo, hi, fp, fpAt, ordinal);
     this.slots[s] = id + 1;
     if (this.count > this.slots.length * MAX_LOAD) this.rehash();
     this.lastWasNew = true;
@@ -88,16 +93,16 @@ export class ContentIndex {
       const o = id * 4;
       return f[o] === fp![fpAt] && f[o + 1] === fp![fpAt + 1] && f[o + 2] === fp![fpAt + 2] && f[o + 3] === fp![fpAt + 3];
     }
-    this.readStored(this.locator[id], this.scratch, 0);
+    this.readStored(this.ordinal[id], this.scratch, 0);
     return page!.compare(this.scratch, 0, PAGE_SIZE, at, at + PAGE_SIZE) === 0;
   }
 
-  private add(lo: number, hi: number, fp: Uint32Array | null, fpAt: number, locator: number): number {
+  private add(lo: number, hi: number, fp: Uint32Array | null, fpAt: number, ordinal: number): number {
     const id = this.count;
     if (id === this.hashLo.length) this.grow();
     this.hashLo[id] = lo;
     this.hashHi[id] = hi;
-    this.locator[id] = locator;
+    this.ordinal[id] = ordinal;
     this.pages[id] = 1;
     if (this.fingerprint) this.fingerprint.set(fp!.subarray(fpAt, fpAt + 4), id * 4);
     this.count++;
@@ -109,15 +114,15 @@ export class ContentIndex {
   }
 
   private grow(): void {
-    const n = this.hashLo.length * 2;
-    const widen = <T extends Uint32Array | Float64Array | Int16Array>(a: T, size: number): T => {
+    const n = Math.ceil(this.hashLo.length * GROWTH);
+    const widen = <T extends Uint32Array | Int16Array>(a: T, size: number): T => {
       const b = new (a.constructor as new (n: number) => T)(size);
       b.set(a);
       return b;
     };
     this.hashLo = widen(this.hashLo, n);
     this.hashHi = widen(this.hashHi, n);
-    this.locator = widen(this.locator, n);
+    this.ordinal = widen(this.ordinal, n);
     this.pages = widen(this.pages, n);
     this.lengths = widen(this.lengths, n * this.compressors);
     if (this.fingerprint) this.fingerprint = widen(this.fingerprint, n * 4);
@@ -138,7 +143,7 @@ export class ContentIndex {
     return (
       this.hashLo.byteLength +
       this.hashHi.byteLength +
-      this.locator.byteLength +
+      this.ordinal.byteLength +
       this.pages.byteLength +
       this.lengths.byteLength +
       (this.fingerprint?.byteLength ?? 0) +

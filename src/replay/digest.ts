@@ -19,7 +19,7 @@ export class PageDigester {
     const b = batch.content;
     const at = i * PAGE_SIZE;
     const hw = i * DIGEST_HASH_WORDS;
-    xxh64(b, at, PAGE_SIZE, 0, 0, batch.hashes, hw);
+    xxh64(b, at, PAGE_SIZE, 0n, batch.hashes, hw);
     batch.hashes[hw + 2] = xxh32(b, at, PAGE_SIZE, 0);
     batch.hashes[hw + 3] = jhash2(b, at, PAGE_SIZE / 4, KSM_JHASH_SEED);
     batch.hashes[hw + 4] = crc32c(b, at, PAGE_SIZE);

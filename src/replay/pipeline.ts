@@ -14,15 +14,15 @@ import type { ZpoolName } from '../store/zpool.js';
 import { buildSizeClassTable, type SizeClassTable } from '../store/zsmalloc-classes.js';
 import { ZsmallocPool } from '../store/zsmalloc-pool.js';
 import { ZswapStore, type PoolLimit } from '../store/zswap-store.js';
+import { InputError } from '../cli/errors.js';
 import { ContentIndex } from './content-index.js';
 import { isZeroFilled } from './zero-page.js';
 
 /** where each hash sits among a trace record's digest words (capture-format.ts) */
 const DIGEST_WORD_OF_HASH: Record<HashName, number> = { xxh64: 0, xxh32: 2, jhash2: 3, crc32c: 4 };
 
-/** Locators of different sources are kept apart by this span (2^45 bytes = 32 TiB per source). */
-const LOCATOR_SPAN = 2 ** 45;
-const MAX_SOURCES = 2 ** 53 / LOCATOR_SPAN;
+/** pages are numbered across all inputs in a u32 (16 TiB of pages) */
+const MAX_PAGES = 2 ** 32 - 1;
 
 export interface ReplayOptions {
   compressors: CompressorName[];
@@ -66,7 +66,6 @@ export interface ReplayOutcome {
 }
 
 export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcome {
-  if (sources.length > MAX_SOURCES) throw new Error(`at most ${MAX_SOURCES} inputs`);
   const fingerprintIdentity = !opts.verify || sources.some((s) => !s.hasContent);
   const classTable = buildSizeClassTable(opts.chainSize);
   const k = opts.compressors.length;
@@ -78,9 +77,16 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
     plain: new ZswapStore(compressor, newPool(), false, opts.limit),
     dedup: new ZswapStore(compressor, newPool(), true, opts.limit),
   }));
-  const readStored = (locator: number, dst: Buffer, at: number) => {
-    const src = Math.floor(locator / LOCATOR_SPAN);
-    sources[src].readPage(locator - src * LOCATOR_SPAN, dst, at);
+  /** global ordinal of each source's first page, filled in as sources are read */
+  const firstOrdinal: number[] = [];
+  const sourceOf = (ordinal: number) => {
+    let s = firstOrdinal.length - 1;
+    while (firstOrdinal[s] > ordinal) s--;
+    return s;
+  };
+  const readStored = (ordinal: number, dst: Buffer, at: number) => {
+    const s = sourceOf(ordinal);
+    sources[s].readPage(ordinal - firstOrdinal[s], dst, at);
   };
   const index = new ContentIndex(k, !fingerprintIdentity, readStored);
   const hash = PAGE_HASHES[opts.hash];
@@ -97,11 +103,12 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
   let pages = 0;
   let zeroPages = 0;
 
-  sources.forEach((source, srcIdx) => {
+  sources.forEach((source) => {
     const summary: SourceSummary = { path: source.path, format: source.format, pages: 0, zeroPages: 0, info: source.info };
     summaries.push(summary);
-    const base = srcIdx * LOCATOR_SPAN;
+    firstOrdinal.push(pages);
     for (let n = source.read(batch); n > 0; n = source.read(batch)) {
+      if (pages + n > MAX_PAGES) throw new InputError(source.path, `more than ${MAX_PAGES} pages in all inputs`);
       for (let i = 0; i < n; i++) {
         const at = i * PAGE_SIZE;
         let id: number;
@@ -113,7 +120,7 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
           const hw = i * DIGEST_HASH_WORDS;
           const lo = batch.hashes[hw + hashWord];
           const hi = hashWord === 0 ? batch.hashes[hw + 1] : 0;
-          id = index.findOrAdd(lo, hi, null, 0, batch.fingerprint, i * FINGERPRINT_WORDS, base + batch.locator[i]);
+          id = index.findOrAdd(lo, hi, null, 0, batch.fingerprint, i * FINGERPRINT_WORDS, pages + i);
           if (index.lastWasNew) {
             for (let c = 0; c < k; c++) index.lengths[id * k + c] = batch.lengths[i * LENGTH_SLOTS + traceSlot[c]];
           }
@@ -124,7 +131,7 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
           }
           hash.hash(batch.content, at, h, 0);
           if (fingerprintIdentity) fingerprint128(batch.content, at, fp, 0);
-          id = index.findOrAdd(h[0], h[1], batch.content, at, fp, 0, base + batch.locator[i]);
+          id = index.findOrAdd(h[0], h[1], batch.content, at, fp, 0, pages + i);
           if (index.lastWasNew) {
             const page = batch.content.subarray(at, at + PAGE_SIZE);
             for (let c = 0; c < k; c++) index.lengths[id * k + c] = compressors[c]!.compress(page, dst);
@@ -154,10 +161,9 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
     classTable,
     fingerprintIdentity,
     readContent(id, out) {
-      const loc = index.locator[id];
-      const src = Math.floor(loc / LOCATOR_SPAN);
-      if (!sources[src].hasContent) return false;
-      sources[src].readPage(loc - src * LOCATOR_SPAN, out, 0);
+      const s = sourceOf(index.ordinal[id]);
+      if (!sources[s].hasContent) return false;
+      readStored(index.ordinal[id], out, 0);
       return true;
     },
   };

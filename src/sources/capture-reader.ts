@@ -27,6 +27,9 @@ import { SequentialReader, type InputFile } from './input-file.js';
 import { DIGEST_HASH_WORDS, FINGERPRINT_WORDS, LENGTH_SLOTS, NO_PFN, PAGE_FLAG, type PageBatch } from './page-batch.js';
 import type { PageSource } from './page-source.js';
 
+/** distance between consecutive page records */
+const PAGE_RECORD_STRIDE = RECORD_HEADER_SIZE + pad8(PAGE_BODY_SIZE);
+
 export function isCapture(head: Uint8Array): boolean {
   return head.length >= CAPTURE_MAGIC.length && CAPTURE_MAGIC.equals(head.subarray(0, CAPTURE_MAGIC.length));
 }
@@ -40,6 +43,14 @@ export class CaptureSource implements PageSource {
   private readonly reader: SequentialReader;
   private records = 0;
   private ended = false;
+  /**
+   * Page records follow each other at a fixed stride except where other records come between:
+   * there the ordinal and file offset of the next page record are noted, so readPage() finds any
+   * page by ordinal with a binary search.
+   */
+  private readonly breakOrdinal: number[] = [];
+  private readonly breakOffset: number[] = [];
+  private nextPageOffset = -1;
 
   constructor(private readonly file: InputFile) {
     const path = file.path;
@@ -133,7 +144,13 @@ export class CaptureSource implements PageSource {
     const pfnHi = buf.readUInt32LE(at + 4);
     batch.pfn[i] = pfnLo === 0xffffffff && pfnHi === 0xffffffff ? NO_PFN : pfnHi * 2 ** 32 + pfnLo;
     batch.flags[i] = buf.readUInt32LE(at + 16);
-    batch.locator[i] = this.reader.pos + PAGE_HEADER_SIZE;
+    if (this.hasContent) {
+      if (recAt !== this.nextPageOffset) {
+        this.breakOrdinal.push(this.records);
+        this.breakOffset.push(recAt);
+      }
+      this.nextPageOffset = recAt + PAGE_RECORD_STRIDE;
+    }
     const body = at + PAGE_HEADER_SIZE;
     if (type === REC_PAGE) {
       buf.copy(batch.content, i * PAGE_SIZE, body, body + PAGE_SIZE);
@@ -188,9 +205,18 @@ export class CaptureSource implements PageSource {
     this.ended = true;
   }
 
-  readPage(locator: number, dst: Buffer, at: number): void {
+  readPage(ordinal: number, dst: Buffer, at: number): void {
     if (!this.hasContent) throw new Error('readPage on a trace');
-    this.file.readExactly(dst, at, PAGE_SIZE, locator, 'page');
+    const ords = this.breakOrdinal;
+    let lo = 0;
+    let hi = ords.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (ords[mid] <= ordinal) lo = mid;
+      else hi = mid - 1;
+    }
+    const recAt = this.breakOffset[lo] + (ordinal - ords[lo]) * PAGE_RECORD_STRIDE;
+    this.file.readExactly(dst, at, PAGE_SIZE, recAt + RECORD_HEADER_SIZE + PAGE_HEADER_SIZE, 'page');
   }
 
   close(): void {

@@ -20,8 +20,6 @@ export class PageBatch {
   digestOnly = false;
   /** page i is content[i * PAGE_SIZE, (i + 1) * PAGE_SIZE) */
   readonly content: Buffer;
-  /** where the source can read page i again (readPage) */
-  readonly locator: Float64Array;
   /** physical frame number, or NO_PFN */
   readonly pfn: Float64Array;
   /** PAGE_FLAG_* bits */
@@ -34,7 +32,6 @@ export class PageBatch {
 
   constructor(readonly capacity = BATCH_PAGES) {
     this.content = Buffer.allocUnsafeSlow(capacity * PAGE_SIZE);
-    this.locator = new Float64Array(capacity);
     this.pfn = new Float64Array(capacity);
     this.flags = new Uint32Array(capacity);
     this.hashes = new Uint32Array(capacity * DIGEST_HASH_WORDS);

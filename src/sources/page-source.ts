@@ -17,7 +17,10 @@ export interface PageSource {
   read(batch: PageBatch): number;
   /** bytes consumed so far (for progress) */
   readonly bytesRead: number;
-  /** Reads the page at `locator` (as set in PageBatch.locator) into dst[at, at + PAGE_SIZE). */
-  readPage(locator: number, dst: Buffer, at: number): void;
+  /**
+   * Reads page number `ordinal` (0-based, in the order read() delivered pages) again into
+   * dst[at, at + PAGE_SIZE). Only for pages already delivered, and only when hasContent.
+   */
+  readPage(ordinal: number, dst: Buffer, at: number): void;
   close(): void;
 }

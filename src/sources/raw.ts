@@ -38,7 +38,6 @@ export class RawSource implements PageSource {
     if (n <= 0) return 0;
     this.file.readExactly(batch.content, 0, n * PAGE_SIZE, this.next * PAGE_SIZE, 'page');
     for (let i = 0; i < n; i++) {
-      batch.locator[i] = (this.next + i) * PAGE_SIZE;
       batch.pfn[i] = NO_PFN;
       batch.flags[i] = 0;
     }
@@ -47,8 +46,8 @@ export class RawSource implements PageSource {
     return n;
   }
 
-  readPage(locator: number, dst: Buffer, at: number): void {
-    this.file.readExactly(dst, at, PAGE_SIZE, locator, 'page');
+  readPage(ordinal: number, dst: Buffer, at: number): void {
+    this.file.readExactly(dst, at, PAGE_SIZE, ordinal * PAGE_SIZE, 'page');
   }
 
   close(): void {

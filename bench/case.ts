@@ -1,0 +1,61 @@
+/**
+ * One benchmark case, run in its own process so its peak RSS is its own. Prints one JSON line.
+ *   node dist/bench/case.js compress <compressor> <file>   every page compressed (the cost without dedup)
+ *   node dist/bench/case.js analyze <compressor> <file>    the full replay: zero check, hash, index, both stores
+ *   node dist/bench/case.js index <n> bytes|fingerprint    dedup index memory for n distinct contents
+ */
+import { DST_BUFFER_SIZE, PAGE_SIZE, type CompressorName } from '../src/compress/compressor.js';
+import { createCompressor } from '../src/compress/registry.js';
+import { ContentIndex } from '../src/replay/content-index.js';
+import { replay } from '../src/replay/pipeline.js';
+import { openSource } from '../src/sources/open-source.js';
+import { BATCH_PAGES, PageBatch } from '../src/sources/page-batch.js';
+import { DEFAULT_METADATA_SIZES } from '../src/store/metadata.js';
+
+const [mode, arg, file] = process.argv.slice(2);
+const t0 = process.hrtime.bigint();
+let pages = 0;
+let extra: Record<string, number> = {};
+
+if (mode === 'compress') {
+  const source = openSource(file, 'auto');
+  const c = createCompressor(arg as CompressorName);
+  const batch = new PageBatch(BATCH_PAGES);
+  const dst = new Uint8Array(DST_BUFFER_SIZE);
+  let sink = 0;
+  for (let n = source.read(batch); n > 0; n = source.read(batch)) {
+    for (let i = 0; i < n; i++) sink += c.compress(batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), dst);
+    pages += n;
+  }
+  extra = { sink };
+} else if (mode === 'analyze') {
+  const source = openSource(file, 'auto');
+  const out = replay([source], {
+    compressors: [arg as CompressorName],
+    zpool: 'zsmalloc',
+    chainSize: 8,
+    hash: 'xxh64',
+    verify: true,
+    limit: null,
+    metadata: DEFAULT_METADATA_SIZES,
+  });
+  pages = out.pages;
+  extra = { distinct: out.index.count, compressions_avoided: out.stores[0].dedup.duplicatePages };
+} else if (mode === 'index') {
+  const n = Number(arg);
+  const verifyBytes = file === 'bytes';
+  const index = new ContentIndex(3, verifyBytes, () => {}, 1 << 12);
+  const fp = new Uint32Array(4);
+  for (let i = 0; i < n; i++) {
+    fp[0] = Math.imul(i, 0x9e3779b1) >>> 0;
+    fp[1] = Math.imul(i ^ 0x5bd1e995, 0x85ebca77) >>> 0;
+    fp[2] = i;
+    index.findOrAdd(fp[0], fp[1], null, 0, fp, 0, i);
+  }
+  pages = n;
+  extra = { bytes_per_unique: index.byteLength / n };
+}
+
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+process.stdout.write(JSON.stringify({ mode, arg, pages, seconds, maxRssMiB, ...extra }) + '\n');
