@@ -230,7 +230,7 @@ export function buildReport(outcome: ReplayOutcome, tool: { name: string; versio
       hash: opts.hash,
       identity,
       pool_limit: opts.limit ? { max_pages: opts.limit.maxPages, accept_threshold_pages: opts.limit.acceptThresholdPages } : null,
-      metadata_sizes: { ...opts.metadata },
+      metadata_sizes: Object.fromEntries(Object.entries(opts.metadata).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v])),
     },
     inputs: outcome.sources.map((s) => ({ path: s.path, format: s.format, pages: s.pages, zero_pages: s.zeroPages, info: s.info })),
     pages: {
