@@ -1,7 +1,7 @@
 /**
  * One benchmark case, run in its own process so its peak RSS is its own. Prints one JSON line.
  *   node dist/bench/case.js compress <compressor> <file>   every page compressed (the cost without dedup)
- *   node dist/bench/case.js analyze <compressor> <file>    the full replay: zero check, hash, index, both stores
+ *   node dist/bench/case.js analyze <compressor> <file> <threads>   the full replay: zero check, hash, index, both stores
  *   node dist/bench/case.js index <n> bytes|fingerprint    dedup index memory for n distinct contents
  */
 import { DST_BUFFER_SIZE, PAGE_SIZE, type CompressorName } from '../src/compress/compressor.js';
@@ -38,6 +38,7 @@ if (mode === 'compress') {
     verify: true,
     limit: null,
     metadata: DEFAULT_METADATA_SIZES,
+    threads: Number(process.argv[5] ?? 1),
   });
   pages = out.pages;
   extra = { distinct: out.index.count, compressions_avoided: out.stores[0].dedup.duplicatePages };

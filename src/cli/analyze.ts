@@ -34,6 +34,7 @@ export interface AnalyzeFlags {
   output?: string;
   failUnder?: string;
   progress?: boolean;
+  threads: string;
   [metadataOption: string]: unknown;
 }
 
@@ -79,6 +80,7 @@ export function runAnalyze(inputs: string[], flags: AnalyzeFlags): number {
   const limit = poolLimit(flags);
   const metadata = metadataSizes(flags);
   const failUnder = flags.failUnder === undefined ? null : parseRatio('--fail-under', flags.failUnder);
+  const threads = parseIntIn('--threads', flags.threads, 1, 64);
 
   const sources: PageSource[] = [];
   try {
@@ -92,6 +94,7 @@ export function runAnalyze(inputs: string[], flags: AnalyzeFlags): number {
       verify: flags.verify,
       limit,
       metadata,
+      threads,
       onProgress: (p) => progress.update(p.bytesRead, p.totalBytes, p.pages),
     });
     progress.done();

@@ -1,4 +1,5 @@
 /** Command-line entry: parses arguments, runs a command, maps failures to exit codes. */
+import os from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { COMPRESSOR_NAMES } from '../compress/compressor.js';
 import { HASH_NAMES } from '../hash/page-hash.js';
@@ -36,6 +37,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS).default('table'))
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--fail-under <ratio>', 'exit 1 if any compressor\'s net dedup saving ratio (0..1, metadata included) is below this')
+    .option('--threads <n>', 'threads compressing pages', String(Math.min(8, os.availableParallelism())))
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress');
   for (const [key, option] of Object.entries(METADATA_OPTION_NAMES)) {

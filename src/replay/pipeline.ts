@@ -3,8 +3,7 @@
  * distinct content once per compressor, then every page into every store replica (each chosen
  * compressor without and with dedup), in input order.
  */
-import { COMPRESSOR_NAMES, DST_BUFFER_SIZE, PAGE_SIZE, type CompressorName, type PageCompressor } from '../compress/compressor.js';
-import { createCompressor } from '../compress/registry.js';
+import { COMPRESSOR_NAMES, PAGE_SIZE, type CompressorName } from '../compress/compressor.js';
 import { fingerprint128, PAGE_HASHES, type HashName } from '../hash/page-hash.js';
 import { BATCH_PAGES, DIGEST_HASH_WORDS, FINGERPRINT_WORDS, LENGTH_SLOTS, PageBatch, PAGE_FLAG } from '../sources/page-batch.js';
 import type { PageSource } from '../sources/page-source.js';
@@ -15,6 +14,7 @@ import { buildSizeClassTable, type SizeClassTable } from '../store/zsmalloc-clas
 import { ZsmallocPool } from '../store/zsmalloc-pool.js';
 import { ZswapStore, type PoolLimit } from '../store/zswap-store.js';
 import { InputError } from '../cli/errors.js';
+import { CompressPool } from './compress-pool.js';
 import { ContentIndex } from './content-index.js';
 import { isZeroFilled } from './zero-page.js';
 
@@ -33,6 +33,8 @@ export interface ReplayOptions {
   verify: boolean;
   limit: PoolLimit | null;
   metadata: MetadataSizes;
+  /** threads compressing pages, this one included */
+  threads: number;
   onProgress?: (p: ReplayProgress) => void;
 }
 
@@ -69,7 +71,6 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
   const fingerprintIdentity = !opts.verify || sources.some((s) => !s.hasContent);
   const classTable = buildSizeClassTable(opts.chainSize);
   const k = opts.compressors.length;
-  const compressors: (PageCompressor | null)[] = opts.compressors.map((n) => (sources.some((s) => s.hasContent) ? createCompressor(n) : null));
   const traceSlot = opts.compressors.map((n) => COMPRESSOR_NAMES.indexOf(n));
   const newPool = () => (opts.zpool === 'zbud' ? new ZbudPool() : new ZsmallocPool(classTable));
   const stores = opts.compressors.map((compressor) => ({
@@ -96,25 +97,31 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
   const words = new Uint32Array(batch.content.buffer, batch.content.byteOffset, batch.content.length / 4);
   const h = new Uint32Array(2);
   const fp = new Uint32Array(FINGERPRINT_WORDS);
-  const dst = new Uint8Array(DST_BUFFER_SIZE);
+  const ids = new Int32Array(BATCH_PAGES);
+  const jobIds = new Int32Array(BATCH_PAGES);
+  const pool = sources.some((s) => s.hasContent) ? new CompressPool(opts.compressors, BATCH_PAGES, opts.threads) : null;
   const summaries: SourceSummary[] = [];
   const totalBytes = sources.reduce((a, s) => a + s.totalBytes, 0);
   let doneBytes = 0;
   let pages = 0;
   let zeroPages = 0;
 
+  try {
   sources.forEach((source) => {
     const summary: SourceSummary = { path: source.path, format: source.format, pages: 0, zeroPages: 0, info: source.info };
     summaries.push(summary);
     firstOrdinal.push(pages);
     for (let n = source.read(batch); n > 0; n = source.read(batch)) {
       if (pages + n > MAX_PAGES) throw new InputError(source.path, `more than ${MAX_PAGES} pages in all inputs`);
+      // 1: zero check and dedup index; contents seen for the first time go to the compress job
+      let jobs = 0;
       for (let i = 0; i < n; i++) {
         const at = i * PAGE_SIZE;
         let id: number;
         if (batch.digestOnly) {
           if (batch.flags[i] & PAGE_FLAG.ZERO_FILLED) {
             summary.zeroPages++;
+            ids[i] = -1;
             continue;
           }
           const hw = i * DIGEST_HASH_WORDS;
@@ -127,16 +134,29 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
         } else {
           if (isZeroFilled(words, at)) {
             summary.zeroPages++;
+            ids[i] = -1;
             continue;
           }
           hash.hash(batch.content, at, h, 0);
           if (fingerprintIdentity) fingerprint128(batch.content, at, fp, 0);
           id = index.findOrAdd(h[0], h[1], batch.content, at, fp, 0, pages + i);
           if (index.lastWasNew) {
-            const page = batch.content.subarray(at, at + PAGE_SIZE);
-            for (let c = 0; c < k; c++) index.lengths[id * k + c] = compressors[c]!.compress(page, dst);
+            pool!.slot(jobs).set(batch.content.subarray(at, at + PAGE_SIZE));
+            jobIds[jobs++] = id;
           }
         }
+        ids[i] = id;
+      }
+      // 2: compress the new contents (on all threads)
+      if (jobs > 0) {
+        pool!.run(jobs);
+        const lengths = pool!.shared.lengths;
+        for (let j = 0; j < jobs; j++) for (let c = 0; c < k; c++) index.lengths[jobIds[j] * k + c] = lengths[j * k + c];
+      }
+      // 3: every non-zero page into every store, in input order
+      for (let i = 0; i < n; i++) {
+        const id = ids[i];
+        if (id < 0) continue;
         for (let c = 0; c < k; c++) {
           const len = index.lengths[id * k + c];
           stores[c].plain.store(id, len);
@@ -150,6 +170,9 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
     doneBytes += source.totalBytes;
     zeroPages += summary.zeroPages;
   });
+  } finally {
+    pool?.close();
+  }
 
   return {
     options: opts,

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { COMPRESSOR_NAMES, DST_BUFFER_SIZE, PAGE_SIZE } from '../src/compress/compressor.js';
+import { createCompressor } from '../src/compress/registry.js';
+import { CompressPool } from '../src/replay/compress-pool.js';
+import { loadCorpus } from './helpers/corpus.js';
+
+test('the compress pool gives every page the same lengths with worker threads as on one thread', () => {
+  const corpus = loadCorpus();
+  const names = [...COMPRESSOR_NAMES];
+  const single = names.map((n) => createCompressor(n));
+  const dst = new Uint8Array(DST_BUFFER_SIZE);
+  const pool = new CompressPool(names, 128, 3);
+  try {
+    for (let start = 6900; start < 7400; start += 128) {
+      const n = Math.min(128, 7400 - start);
+      for (let i = 0; i < n; i++) pool.slot(i).set(corpus.pages.subarray((start + i) * PAGE_SIZE, (start + i + 1) * PAGE_SIZE));
+      pool.run(n);
+      for (let i = 0; i < n; i++) {
+        const page = corpus.pages.subarray((start + i) * PAGE_SIZE, (start + i + 1) * PAGE_SIZE);
+        names.forEach((name, c) => assert.equal(pool.shared.lengths[i * names.length + c], single[c].compress(page, dst), `page ${start + i} ${name}`));
+      }
+    }
+  } finally {
+    pool.close();
+  }
+});
