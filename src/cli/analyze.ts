@@ -27,6 +27,7 @@ export interface AnalyzeFlags {
   hash: HashName;
   verify: boolean;
   inputFormat: InputFormat;
+  allPages?: boolean;
   maxPoolPercent?: string;
   acceptThresholdPercent: string;
   totalRam?: string;
@@ -84,7 +85,7 @@ export function runAnalyze(inputs: string[], flags: AnalyzeFlags): number {
 
   const sources: PageSource[] = [];
   try {
-    for (const path of inputs) sources.push(openSource(path, flags.inputFormat));
+    for (const path of inputs) sources.push(openSource(path, flags.inputFormat, { allPages: Boolean(flags.allPages) }));
     const progress = Progress.auto(flags.progress);
     const outcome = replay(sources, {
       compressors,

@@ -31,6 +31,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--hash <name>', 'whole-page hash of the dedup index').choices(HASH_NAMES).default('xxh64'))
     .option('--no-verify', 'decide content identity by a 128-bit fingerprint instead of comparing bytes')
     .addOption(new Option('--input-format <format>', 'read inputs as this format instead of detecting it').choices(INPUT_FORMATS).default('auto'))
+    .option('--all-pages', 'analyze every page of kernel dumps and process cores, not only those zswap would see')
     .option('--max-pool-percent <n>', 'model zswap.max_pool_percent (needs --total-ram); refused stores are counted, writeback is not modelled')
     .option('--accept-threshold-percent <n>', 'zswap.accept_threshold_percent with --max-pool-percent', '90')
     .option('--total-ram <size>', 'RAM of the modelled machine, e.g. 16G')

@@ -23,7 +23,8 @@ import {
   pad8,
   type MappingInfo,
 } from './capture-format.js';
-import { SequentialReader, type InputFile } from './input-file.js';
+import { SequentialReader, type ByteSource } from './input-file.js';
+import { OrdinalMap } from './ordinal-map.js';
 import { DIGEST_HASH_WORDS, FINGERPRINT_WORDS, LENGTH_SLOTS, NO_PFN, PAGE_FLAG, type PageBatch } from './page-batch.js';
 import type { PageSource } from './page-source.js';
 
@@ -43,16 +44,10 @@ export class CaptureSource implements PageSource {
   private readonly reader: SequentialReader;
   private records = 0;
   private ended = false;
-  /**
-   * Page records follow each other at a fixed stride except where other records come between:
-   * there the ordinal and file offset of the next page record are noted, so readPage() finds any
-   * page by ordinal with a binary search.
-   */
-  private readonly breakOrdinal: number[] = [];
-  private readonly breakOffset: number[] = [];
-  private nextPageOffset = -1;
+  /** file offset of each page record, by ordinal (full captures only) */
+  private readonly pageRecords = new OrdinalMap(PAGE_RECORD_STRIDE);
 
-  constructor(private readonly file: InputFile) {
+  constructor(private readonly file: ByteSource) {
     const path = file.path;
     if (file.size < FIXED_HEADER_SIZE) throw new InputError(path, 'truncated capture header');
     const head = Buffer.alloc(FIXED_HEADER_SIZE);
@@ -144,13 +139,7 @@ export class CaptureSource implements PageSource {
     const pfnHi = buf.readUInt32LE(at + 4);
     batch.pfn[i] = pfnLo === 0xffffffff && pfnHi === 0xffffffff ? NO_PFN : pfnHi * 2 ** 32 + pfnLo;
     batch.flags[i] = buf.readUInt32LE(at + 16);
-    if (this.hasContent) {
-      if (recAt !== this.nextPageOffset) {
-        this.breakOrdinal.push(this.records);
-        this.breakOffset.push(recAt);
-      }
-      this.nextPageOffset = recAt + PAGE_RECORD_STRIDE;
-    }
+    if (this.hasContent) this.pageRecords.push(recAt);
     const body = at + PAGE_HEADER_SIZE;
     if (type === REC_PAGE) {
       buf.copy(batch.content, i * PAGE_SIZE, body, body + PAGE_SIZE);
@@ -207,15 +196,7 @@ export class CaptureSource implements PageSource {
 
   readPage(ordinal: number, dst: Buffer, at: number): void {
     if (!this.hasContent) throw new Error('readPage on a trace');
-    const ords = this.breakOrdinal;
-    let lo = 0;
-    let hi = ords.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (ords[mid] <= ordinal) lo = mid;
-      else hi = mid - 1;
-    }
-    const recAt = this.breakOffset[lo] + (ordinal - ords[lo]) * PAGE_RECORD_STRIDE;
+    const recAt = this.pageRecords.position(ordinal);
     this.file.readExactly(dst, at, PAGE_SIZE, recAt + RECORD_HEADER_SIZE + PAGE_HEADER_SIZE, 'page');
   }
 

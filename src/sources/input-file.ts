@@ -2,7 +2,21 @@
 import fs from 'node:fs';
 import { InputError } from '../cli/errors.js';
 
-export class InputFile {
+/**
+ * Bytes with positional reads: a file, or a view assembled from one (makedumpfile's flattened
+ * format describes a dump file as pieces to be placed at offsets). Readers of dump formats take
+ * this, so they work on either.
+ */
+export interface ByteSource {
+  /** name for messages (the input's path) */
+  readonly path: string;
+  readonly size: number;
+  /** Reads exactly `len` bytes at `pos` into dst[at…]; InputError if they are not all there. */
+  readExactly(dst: Uint8Array, at: number, len: number, pos: number, what?: string): void;
+  close(): void;
+}
+
+export class InputFile implements ByteSource {
   private constructor(
     readonly path: string,
     private fd: number,
@@ -79,7 +93,7 @@ export class SequentialReader {
   pos: number;
 
   constructor(
-    readonly file: InputFile,
+    readonly file: ByteSource,
     start: number,
     windowBytes = 1 << 20,
   ) {

@@ -1,37 +1,42 @@
 /** Opens an input and picks its reader from its content (never from its name). */
-import { InputError } from '../cli/errors.js';
 import { CaptureSource, isCapture } from './capture-reader.js';
+import { elfReader } from './elf/elf-reader.js';
+import { DETECT_BYTES, type FormatReader } from './format-reader.js';
 import { InputFile } from './input-file.js';
+import { flattenedReader } from './kdump/flattened-reader.js';
+import { kdumpReader } from './kdump/kdump-reader.js';
 import type { PageSource } from './page-source.js';
 import { RawSource } from './raw.js';
+import { DEFAULT_SOURCE_OPTIONS, type SourceOptions } from './source-options.js';
 
-export const INPUT_FORMATS = ['auto', 'raw', 'capture'] as const;
-export type InputFormat = (typeof INPUT_FORMATS)[number];
+const captureReader: FormatReader = {
+  name: 'capture',
+  detect: isCapture,
+  open: (file) => new CaptureSource(file),
+};
 
-const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
-const KDUMP_MAGIC = Buffer.from('KDUMP   ', 'latin1');
-const FLATTENED_MAGIC = Buffer.from('makedumpfile', 'latin1');
+const rawReader: FormatReader = {
+  name: 'raw',
+  detect: () => true,
+  open: (file) => new RawSource(file),
+};
 
-/** Formats recognised by signature but not read by this version. */
-function unsupportedFormat(head: Buffer): string | null {
-  if (head.subarray(0, 4).equals(ELF_MAGIC)) return 'an ELF file (vmcore or process core)';
-  if (head.subarray(0, 8).equals(KDUMP_MAGIC)) return "a kdump-compressed dump (makedumpfile's format)";
-  if (head.subarray(0, 12).equals(FLATTENED_MAGIC)) return "makedumpfile's flattened format";
-  return null;
-}
+/** in detection order; raw pages are what is left */
+export const FORMAT_READERS: readonly FormatReader[] = [captureReader, elfReader, kdumpReader, flattenedReader, rawReader];
 
-export function openSource(path: string, format: InputFormat): PageSource {
+export const INPUT_FORMATS = ['auto', ...FORMAT_READERS.map((r) => r.name)] as const;
+export type InputFormat = string;
+
+export function openSource(path: string, format: InputFormat, options: SourceOptions = DEFAULT_SOURCE_OPTIONS): PageSource {
   const file = InputFile.open(path);
   try {
-    if (format === 'raw') return new RawSource(file);
-    const head = Buffer.alloc(Math.min(64, file.size));
-    file.readExactly(head, 0, head.length, 0, 'file header');
-    if (format === 'capture' || isCapture(head)) return new CaptureSource(file);
-    const other = unsupportedFormat(head);
-    if (other) {
-      throw new InputError(path, `looks like ${other}, which this version cannot read yet; use --input-format raw to treat it as plain pages`);
+    let reader = FORMAT_READERS.find((r) => r.name === format);
+    if (!reader) {
+      const head = Buffer.alloc(Math.min(DETECT_BYTES, file.size));
+      file.readExactly(head, 0, head.length, 0, 'file header');
+      reader = FORMAT_READERS.find((r) => r.detect(head))!;
     }
-    return new RawSource(file);
+    return reader.open(file, options);
   } catch (e) {
     file.close();
     throw e;

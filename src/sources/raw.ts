@@ -1,7 +1,7 @@
 /** Raw page files: any file made of whole 4 KiB pages (a memory image, a concatenation of pages). */
 import { PAGE_SIZE } from '../compress/compressor.js';
 import { InputError } from '../cli/errors.js';
-import type { InputFile } from './input-file.js';
+import type { ByteSource } from './input-file.js';
 import { NO_PFN, type PageBatch } from './page-batch.js';
 import type { PageSource } from './page-source.js';
 
@@ -12,7 +12,7 @@ export class RawSource implements PageSource {
   readonly totalPages: number;
   private next = 0;
 
-  constructor(private readonly file: InputFile) {
+  constructor(private readonly file: ByteSource) {
     if (file.size === 0) throw new InputError(file.path, 'is empty');
     if (file.size % PAGE_SIZE !== 0) {
       throw new InputError(file.path, `size ${file.size} is not a multiple of ${PAGE_SIZE} bytes (raw input must be whole pages)`);
