@@ -1,4 +1,7 @@
 /** `zswap-dedup analyze`: replay inputs through the store replica and report. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PAGE_SIZE } from '../compress/compressor.js';
 import type { HashName } from '../hash/page-hash.js';
 import { replay } from '../replay/pipeline.js';
@@ -14,6 +17,7 @@ import type { PoolLimit } from '../store/zswap-store.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { EXIT_OK, EXIT_THRESHOLD, InputError } from './errors.js';
 import { parseCompressorList, parseIntIn, parseRatio, parseSize } from './parse.js';
+import { captureFromFlags } from './capture.js';
 import { Progress } from './progress.js';
 import { TOOL } from './tool.js';
 
@@ -36,6 +40,8 @@ export interface AnalyzeFlags {
   failUnder?: string;
   progress?: boolean;
   threads: string;
+  /** capture these processes first and analyze them with the inputs */
+  pid?: string[];
   [metadataOption: string]: unknown;
 }
 
@@ -84,8 +90,16 @@ export function runAnalyze(inputs: string[], flags: AnalyzeFlags): number {
   const threads = parseIntIn('--threads', flags.threads, 1, 64);
 
   const sources: PageSource[] = [];
+  let captureDir: string | null = null;
   try {
-    for (const path of inputs) sources.push(openSource(path, flags.inputFormat, { allPages: Boolean(flags.allPages) }));
+    if (flags.pid?.length) {
+      captureDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zswap-dedup-'));
+      const file = path.join(captureDir, `pids-${flags.pid.join('-')}.zsdc`);
+      captureFromFlags({ pid: flags.pid, output: file, pfn: true, progress: flags.progress }, file);
+      inputs = [...inputs, file];
+    }
+    if (inputs.length === 0) throw new InputError(null, 'nothing to analyze: give input files or --pid');
+    for (const p of inputs) sources.push(openSource(p, flags.inputFormat, { allPages: Boolean(flags.allPages) }));
     const progress = Progress.auto(flags.progress);
     const outcome = replay(sources, {
       compressors,
@@ -115,5 +129,6 @@ export function runAnalyze(inputs: string[], flags: AnalyzeFlags): number {
     return EXIT_OK;
   } finally {
     for (const s of sources) s.close();
+    if (captureDir) fs.rmSync(captureDir, { recursive: true, force: true });
   }
 }

@@ -47,7 +47,7 @@ export function runConvert(inputs: string[], flags: ConvertFlags): number {
     for (const source of sources) {
       for (let n = source.read(batch); n > 0; n = source.read(batch)) {
         for (let i = 0; i < n; i++) {
-          const info = { pfn: batch.pfn[i], vaddr: 0, flags: batch.flags[i], mapping: 0, mapcount: 0 };
+          const info = { pfn: batch.pfn[i], vaddr: batch.vaddr[i], flags: batch.flags[i], mapping: 0, mapcount: 0 };
           if (!trace) {
             writer.addPage(batch.content, i * PAGE_SIZE, info);
             continue;

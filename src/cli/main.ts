@@ -9,6 +9,7 @@ import { ZPOOL_NAMES } from '../store/zpool.js';
 import { abortAllOutputs } from '../util/atomic-file.js';
 import { REPORT_FORMATS, runAnalyze, type AnalyzeFlags } from './analyze.js';
 import { DEFAULT_COMPRESSORS } from '../compress/registry.js';
+import { runCapture, type CaptureFlags } from './capture.js';
 import { runClasses } from './classes.js';
 import { runConvert, type ConvertFlags } from './convert.js';
 import { EXIT_INPUT, EXIT_INTERNAL, InputError } from './errors.js';
@@ -21,16 +22,18 @@ function buildProgram(setExit: (code: number) => void): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
   const analyze = program
     .command('analyze')
     .description('replay pages from dumps or captures through the zswap store replica and report')
-    .argument('<input...>', 'files to analyze together (raw pages, zswap-dedup captures or traces); format detected from content')
+    .argument('[input...]', 'files to analyze together (raw pages, captures, traces, dumps); format detected from content')
     .option('-c, --compressor <list>', `compressors to compare, comma-separated, or "all" (${COMPRESSOR_NAMES.join(', ')})`, DEFAULT_COMPRESSORS.join(','))
     .addOption(new Option('--zpool <name>', 'zswap pool allocator').choices(ZPOOL_NAMES).default('zsmalloc'))
     .option('--chain-size <n>', 'CONFIG_ZSMALLOC_CHAIN_SIZE of the modelled kernel (4..16)', '8')
     .addOption(new Option('--hash <name>', 'whole-page hash of the dedup index').choices(HASH_NAMES).default('xxh64'))
     .option('--no-verify', 'decide content identity by a 128-bit fingerprint instead of comparing bytes')
     .addOption(new Option('--input-format <format>', 'read inputs as this format instead of detecting it').choices(INPUT_FORMATS).default('auto'))
+    .option('-p, --pid <pid>', 'capture this live process first (repeatable; Linux, root) and analyze it with the inputs', collect, [])
     .option('--all-pages', 'analyze every page of kernel dumps and process cores, not only those zswap would see')
     .option('--max-pool-percent <n>', 'model zswap.max_pool_percent (needs --total-ram); refused stores are counted, writeback is not modelled')
     .option('--accept-threshold-percent <n>', 'zswap.accept_threshold_percent with --max-pool-percent', '90')
@@ -68,6 +71,21 @@ Examples:
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
     .action((inputs: string[], flags: ConvertFlags) => setExit(runConvert(inputs, flags)));
+
+  program
+    .command('capture')
+    .description('capture the memory of live processes as zswap would see it (Linux, root): anonymous pages, each physical page once')
+    .option('-p, --pid <pid>', 'process to capture (repeatable)', collect, [])
+    .option('--cgroup <path>', 'capture every process of this cgroup v2 (and its descendants); path under /sys/fs/cgroup')
+    .option('--all', 'capture every process')
+    .requiredOption('-o, --output <file>', 'capture or trace to write (mode 0600, atomically)')
+    .option('--freeze', 'stop the targets while capturing (cgroup freezer with --cgroup, else SIGSTOP); they always run again')
+    .option('--shmem', 'include shared memory (tmpfs, memfd, SysV, shared anonymous), which zswap also stores')
+    .option('--no-pfn', 'without CAP_SYS_ADMIN: go on per process (shared physical pages counted more than once)')
+    .option('--hash-only', 'write a trace: hashes, fingerprint and compressed lengths, no page content')
+    .option('--progress', 'show progress on stderr even when it is not a terminal')
+    .option('--no-progress', 'never show progress')
+    .action((flags: CaptureFlags) => setExit(runCapture(flags)));
 
   program
     .command('classes')

@@ -13,6 +13,7 @@
  *   DIGEST (2)    page header (32) + digest (56)                          (trace only)
  *   MAPPING (3)   UTF-8 JSON {id, pid, comm, start, end, perms, path}; ids start at 1
  *   END (0x7fff)  u64 number of PAGE/DIGEST records — a file without it is incomplete
+ *   SUMMARY (0x8001, optional) UTF-8 JSON: what the capture saw and left out, per process
  *   types ≥ 0x8000 are optional: readers skip what they do not know; other unknown types are errors.
  *
  *   page header   u64 PFN (all ones: unknown) | u64 virtual address | u32 flags (PAGE_FLAG)
@@ -36,6 +37,9 @@ export const REC_DIGEST = 2;
 export const REC_MAPPING = 3;
 export const REC_END = 0x7fff;
 export const REC_OPTIONAL_MIN = 0x8000;
+export const REC_SUMMARY = 0x8001;
+/** larger summaries are skipped by readers (the read window is 1 MiB) */
+export const MAX_SUMMARY_BODY = 1 << 20;
 
 export const PAGE_HEADER_SIZE = 32;
 export const DIGEST_SIZE = 56;

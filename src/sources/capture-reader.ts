@@ -20,6 +20,8 @@ import {
   REC_MAPPING,
   REC_OPTIONAL_MIN,
   REC_PAGE,
+  REC_SUMMARY,
+  MAX_SUMMARY_BODY,
   pad8,
   type MappingInfo,
 } from './capture-format.js';
@@ -117,6 +119,9 @@ export class CaptureSource implements PageSource {
         case REC_END:
           this.readEnd(bodyLen, recAt);
           break;
+        case REC_SUMMARY:
+          this.readSummary(bodyLen, recAt);
+          break;
         default:
           if (type < REC_OPTIONAL_MIN) throw new InputError(path, `unknown record type ${type} at offset ${recAt}`);
       }
@@ -138,6 +143,7 @@ export class CaptureSource implements PageSource {
     const pfnLo = buf.readUInt32LE(at);
     const pfnHi = buf.readUInt32LE(at + 4);
     batch.pfn[i] = pfnLo === 0xffffffff && pfnHi === 0xffffffff ? NO_PFN : pfnHi * 2 ** 32 + pfnLo;
+    batch.vaddr[i] = buf.readUInt32LE(at + 12) * 2 ** 32 + buf.readUInt32LE(at + 8);
     batch.flags[i] = buf.readUInt32LE(at + 16);
     if (this.hasContent) this.pageRecords.push(recAt);
     const body = at + PAGE_HEADER_SIZE;
@@ -180,6 +186,16 @@ export class CaptureSource implements PageSource {
       throw new InputError(path, `mapping record at offset ${recAt} has no numeric id`);
     }
     this.mappings.push(m as MappingInfo);
+  }
+
+  private readSummary(bodyLen: number, recAt: number): void {
+    if (bodyLen > MAX_SUMMARY_BODY) return; // optional: too large to bother, skip it
+    const { buf, at } = this.reader.peek(bodyLen, 'summary record');
+    try {
+      this.info.summary = JSON.parse(buf.toString('utf8', at, at + bodyLen));
+    } catch {
+      throw new InputError(this.file.path, `summary record at offset ${recAt} is not valid JSON`);
+    }
   }
 
   private readEnd(bodyLen: number, recAt: number): void {

@@ -17,6 +17,7 @@ import {
   REC_END,
   REC_MAPPING,
   REC_PAGE,
+  REC_SUMMARY,
   pad8,
   type CaptureMeta,
   type MappingInfo,
@@ -65,6 +66,14 @@ export class CaptureWriter {
   addMapping(m: MappingInfo): void {
     const body = Buffer.from(JSON.stringify(m), 'utf8');
     this.recordHeader(REC_MAPPING, body.length);
+    this.append(body);
+    this.padTo8();
+  }
+
+  /** What the capture saw and left out (an optional record readers may skip). */
+  addSummary(summary: object): void {
+    const body = Buffer.from(JSON.stringify(summary), 'utf8');
+    this.recordHeader(REC_SUMMARY, body.length);
     this.append(body);
     this.padTo8();
   }

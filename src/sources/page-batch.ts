@@ -22,6 +22,8 @@ export class PageBatch {
   readonly content: Buffer;
   /** physical frame number, or NO_PFN */
   readonly pfn: Float64Array;
+  /** virtual address in the process it was captured from (0 when unknown) */
+  readonly vaddr: Float64Array;
   /** PAGE_FLAG_* bits */
   readonly flags: Uint32Array;
   /** digest-only batches */
@@ -33,6 +35,7 @@ export class PageBatch {
   constructor(readonly capacity = BATCH_PAGES) {
     this.content = Buffer.allocUnsafeSlow(capacity * PAGE_SIZE);
     this.pfn = new Float64Array(capacity);
+    this.vaddr = new Float64Array(capacity);
     this.flags = new Uint32Array(capacity);
     this.hashes = new Uint32Array(capacity * DIGEST_HASH_WORDS);
     this.fingerprint = new Uint32Array(capacity * FINGERPRINT_WORDS);

@@ -39,6 +39,7 @@ export class RawSource implements PageSource {
     this.file.readExactly(batch.content, 0, n * PAGE_SIZE, this.next * PAGE_SIZE, 'page');
     for (let i = 0; i < n; i++) {
       batch.pfn[i] = NO_PFN;
+      batch.vaddr[i] = 0;
       batch.flags[i] = 0;
     }
     this.next += n;

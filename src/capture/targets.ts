@@ -1,0 +1,47 @@
+/** Which processes a capture reads: --pid, --cgroup (with its descendants), --all. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../cli/errors.js';
+
+export const CGROUP_ROOT = '/sys/fs/cgroup';
+
+export function resolveCgroup(p: string): string {
+  const dir = path.isAbsolute(p) && p.startsWith(CGROUP_ROOT) ? p : path.join(CGROUP_ROOT, p);
+  if (!fs.existsSync(path.join(dir, 'cgroup.procs'))) throw new InputError(p, `not a cgroup v2 directory (no ${path.join(dir, 'cgroup.procs')})`);
+  return dir;
+}
+
+function cgroupPids(dir: string, out: Set<number>): void {
+  for (const line of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (line.trim()) out.add(Number(line));
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) cgroupPids(path.join(dir, e.name), out);
+}
+
+export interface TargetSpec {
+  pids: number[];
+  cgroup?: string;
+  all: boolean;
+}
+
+export function selectTargets(spec: TargetSpec): number[] {
+  const out = new Set<number>();
+  for (const pid of spec.pids) {
+    if (!Number.isInteger(pid) || pid <= 0) throw new InputError(null, `--pid: '${pid}' is not a process id`);
+    if (!fs.existsSync(`/proc/${pid}`)) throw new InputError(null, `--pid ${pid}: no such process`);
+    out.add(pid);
+  }
+  if (spec.cgroup) cgroupPids(resolveCgroup(spec.cgroup), out);
+  if (spec.all) {
+    for (const name of fs.readdirSync('/proc')) if (/^\d+$/.test(name)) out.add(Number(name));
+  }
+  out.delete(process.pid);
+  if (out.size === 0) throw new InputError(null, 'no process to capture (use --pid, --cgroup or --all)');
+  return [...out].sort((a, b) => a - b);
+}
+
+export function processName(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Live capture against real processes on this machine: a Python process forks, so parent and
+ * child share copy-on-write pages until the child rewrites some of them.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test, type TestContext } from 'node:test';
+import { PAGE_SIZE } from '../src/compress/compressor.js';
+import type { AnalyzeReport } from '../src/report/report.js';
+import { CaptureSource } from '../src/sources/capture-reader.js';
+import { InputFile } from '../src/sources/input-file.js';
+import { PageBatch } from '../src/sources/page-batch.js';
+import { runCli } from './helpers/cli.js';
+import { BIN, ROOT } from './helpers/paths.js';
+import { tmpDir } from './helpers/tmp.js';
+
+const N = 300;
+const K = 25;
+const dir = tmpDir();
+const children: ChildProcess[] = [];
+after(() => children.forEach((c) => c.kill('SIGKILL')));
+
+async function startCow(): Promise<{ parent: number; child: number; buffer: number }> {
+  const p = spawn('python3', [path.join(ROOT, 'test', 'workloads', 'cow.py'), String(N), String(K)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(p);
+  let out = '';
+  for await (const chunk of p.stdout!) {
+    out += String(chunk);
+    const m = /parent (\d+)\nchild (\d+)\nbuffer (\d+)\n/.exec(out);
+    if (m) {
+      const pids = { parent: Number(m[1]), child: Number(m[2]), buffer: Number(m[3]) };
+      after(() => {
+        try {
+          process.kill(pids.child, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      });
+      return pids;
+    }
+  }
+  throw new Error(`workload did not start: ${out}`);
+}
+
+/** captured pages of the workload's buffer (at `buffer`), as written by the parent or rewritten by the child */
+function markedPages(file: string, buffer: number): { pages: number; original: number; rewritten: number } {
+  const src = new CaptureSource(InputFile.open(file));
+  const batch = new PageBatch();
+  let original = 0;
+  let rewritten = 0;
+  for (let n = src.read(batch); n > 0; n = src.read(batch)) {
+    for (let i = 0; i < n; i++) {
+      const index = (batch.vaddr[i] - buffer) / PAGE_SIZE;
+      if (index < 0 || index >= N) continue;
+      const marker = `ZSDTEST-${String(index).padStart(7, '0')}-`;
+      const page = batch.content.toString('latin1', i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+      if (page === marker.repeat(256)) original++;
+      else if (page === 'CHILD-REWRITTEN!' + marker.repeat(255) && index < K) rewritten++;
+      else throw new Error(`page ${index} of the buffer has unexpected content`);
+    }
+  }
+  src.close();
+  return { pages: original + rewritten, original, rewritten };
+}
+
+function needRoot(t: TestContext): boolean {
+  if (process.getuid?.() === 0 && process.platform === 'linux') return true;
+  t.skip('live capture needs root on Linux');
+  return false;
+}
+
+function state(pid: number): string {
+  return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0];
+}
+
+test('two forked processes: copy-on-write pages are captured once, rewritten pages once each', async (t) => {
+  if (!needRoot(t)) return;
+  const { parent, child, buffer } = await startCow();
+  const out = path.join(dir, 'cow.zsdc');
+  const r = runCli(['capture', '-p', String(parent), '-p', String(child), '-o', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(fs.statSync(out).mode & 0o777, 0o600);
+  assert.match(r.stderr, /physical pages were mapped \d+ times by the captured mappings and are counted once/);
+  const m = markedPages(out, buffer);
+  assert.equal(m.original, N, 'every original page once, though both processes map most of them');
+  assert.equal(m.rewritten, K, "the child's private copies");
+
+  const perProcess = path.join(dir, 'cow-nopfn.zsdc');
+  const np = runCli(['capture', '-p', String(parent), '-p', String(child), '--no-pfn', '-o', perProcess]);
+  assert.equal(np.status, 0, np.stderr);
+  assert.match(np.stderr, /counted more than once/);
+  const m2 = markedPages(perProcess, buffer);
+  assert.equal(m2.original, 2 * N - K, 'per process: the shared pages twice');
+  assert.equal(m2.rewritten, K);
+});
+
+test('analyze --pid captures and analyzes in one go; a trace from capture --hash-only gives the same figures', async (t) => {
+  if (!needRoot(t)) return;
+  const { parent, child } = await startCow();
+  const targets = ['--pid', String(parent), '--pid', String(child)];
+  const trace = path.join(dir, 'cow.trace');
+  // frozen so both runs see the same memory
+  process.kill(parent, 'SIGSTOP');
+  process.kill(child, 'SIGSTOP');
+  try {
+    const a = runCli(['analyze', '-c', 'lz4,zstd', '-f', 'json', '--threads', '1', ...targets]);
+    assert.equal(a.status, 0, a.stderr);
+    const c = runCli(['capture', '--hash-only', '-o', trace, ...targets]);
+    assert.equal(c.status, 0, c.stderr);
+    const b = runCli(['analyze', '-c', 'lz4,zstd', '-f', 'json', trace]);
+    const ra = JSON.parse(a.stdout) as AnalyzeReport;
+    const rb = JSON.parse(b.stdout) as AnalyzeReport;
+    assert.equal(ra.inputs[0].format, 'capture');
+    assert.ok(ra.pages.total > N);
+    assert.deepEqual(rb.results, ra.results);
+    assert.deepEqual(rb.pages, ra.pages);
+  } finally {
+    process.kill(parent, 'SIGCONT');
+    process.kill(child, 'SIGCONT');
+  }
+});
+
+test('--freeze stops the targets during the capture and they run again after it, even when capture is killed', async (t) => {
+  if (!needRoot(t)) return;
+  const { parent, child } = await startCow();
+  const out = path.join(dir, 'frozen.zsdc');
+  const env = { ...process.env, ZSWAP_DEDUP_TEST_FREEZE_PAUSE_MS: '1500' };
+  const cap = spawn(process.execPath, [BIN, 'capture', '--freeze', '-p', String(parent), '-p', String(child), '-o', out], { env, stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 900));
+  assert.equal(state(parent), 'T', 'stopped while capturing');
+  assert.equal(state(child), 'T');
+  cap.kill('SIGKILL');
+  await new Promise((r) => cap.on('exit', r));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.notEqual(state(parent), 'T', 'running again after capture was killed');
+  assert.notEqual(state(child), 'T');
+  assert.equal(fs.existsSync(out), false, 'no half-written capture');
+
+  const done = spawnSync(process.execPath, [BIN, 'capture', '--freeze', '-p', String(parent), '-o', out], { encoding: 'utf8' });
+  assert.equal(done.status, 0, done.stderr);
+  assert.notEqual(state(parent), 'T');
+});
+
+test('a target that exits during the capture: a warning, and the pages of the others', async (t) => {
+  if (!needRoot(t)) return;
+  const { parent, child, buffer } = await startCow();
+  const out = path.join(dir, 'exit.zsdc');
+  const env = { ...process.env, ZSWAP_DEDUP_TEST_FREEZE_PAUSE_MS: '1000' };
+  const cap = spawn(process.execPath, [BIN, 'capture', '--freeze', '-p', String(parent), '-p', String(child), '-o', out], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  cap.stderr!.on('data', (d) => (stderr += String(d)));
+  await new Promise((r) => setTimeout(r, 500));
+  process.kill(child, 'SIGKILL');
+  const code = await new Promise((r) => cap.on('exit', r));
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, new RegExp(`warning: process ${child} \\(python3\\) exited`));
+  assert.equal(markedPages(out, buffer).original, N);
+});
+
+test('without CAP_SYS_ADMIN: refused with a clear message, or per process with --no-pfn', async (t) => {
+  if (!needRoot(t)) return;
+  const { parent, buffer } = await startCow();
+  const out = path.join(dir, 'nocap.zsdc');
+  const run = (...extra: string[]) =>
+    spawnSync('setpriv', ['--bounding-set=-sys_admin', process.execPath, BIN, 'capture', '-p', String(parent), '-o', out, ...extra], { encoding: 'utf8' });
+  const refused = run();
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /cannot read PFNs .*CAP_SYS_ADMIN.*--no-pfn/);
+  assert.equal(fs.existsSync(out), false);
+  const perProcess = run('--no-pfn');
+  assert.equal(perProcess.status, 0, perProcess.stderr);
+  assert.equal(markedPages(out, buffer).original, N);
+});
