@@ -102,6 +102,11 @@ if [ "$want" != "$have" ]; then
 	done
 	for p in "${patch_list[@]}"; do
 		log "applying $(basename "$p")"
+		# Dry run first: a patch that does not apply leaves the tree as it was.
+		if ! patch -d "$tree" -p1 -s -f --dry-run <"$p" >&2; then
+			echo "build-kernel.sh: $(basename "$p") does not apply to linux-source-6.12 $srcver" >&2
+			exit 1
+		fi
 		patch -d "$tree" -p1 -s <"$p"
 		cp "$p" "$applied/"
 	done
