@@ -1,0 +1,75 @@
+/**
+ * The QEMU runner's hooks that later kernel tests build on (captures through
+ * /proc/kcore, dump-guest-memory): a read-only 9p share, a writable one, the
+ * console as a two-way channel (the guest waits for the host), QMP, and
+ * VMCOREINFO handed to QEMU through `-device vmcoreinfo` (fw_cfg).
+ */
+import { before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureInitramfs, ensureKernel, Qmp, runJob } from './lib/guest.js';
+
+let kernel = '';
+let initrd = '';
+before(async () => {
+  kernel = await ensureKernel();
+  initrd = await ensureInitramfs();
+});
+
+it('guest runner: 9p shares, console handshake, QMP, vmcoreinfo', async () => {
+  const sockDir = mkdtempSync(join(tmpdir(), 'zswap-dedup-qmp-'));
+  const qmpSocket = join(sockDir, 'qmp.sock');
+  const fromHost: Record<string, unknown> = {};
+  try {
+    const run = await runJob({
+      kernel,
+      initrd,
+      qmpSocket,
+      swapMiB: 0,
+      files: { 'hello.txt': Buffer.from('from the host\n') },
+      script: [
+        'cat /job/hello.txt >/out/hello.txt',
+        'if touch /job/new 2>/dev/null; then echo writable >/out/job-share; else echo read-only >/out/job-share; fi',
+        // etc/vmcoreinfo = {u16 host_format, u16 guest_format, u32 size, u64 paddr}, written by the guest kernel
+        'raw=/sys/firmware/qemu_fw_cfg/by_name/etc/vmcoreinfo/raw',
+        'od -An -tu2 -j2 -N2 $raw >/out/vmcoreinfo-format',
+        'od -An -tu4 -j4 -N4 $raw >/out/vmcoreinfo-size',
+        'uname -r >/out/release',
+        'echo "@@ waiting for host"',
+        'read -r reply',
+        'echo "$reply" >/out/reply',
+        '',
+      ].join('\n'),
+      onConsoleLine: (line, guest) => {
+        if (line !== '@@ waiting for host') return;
+        void (async () => {
+          const qmp = await Qmp.connect(qmpSocket);
+          fromHost.status = await qmp.execute('query-status');
+          fromHost.dump = await qmp.execute('query-dump-guest-memory-capability');
+          qmp.close();
+          guest.send('go from host\n');
+        })().catch((e: Error) => {
+          fromHost.error = e.message;
+          guest.send('qmp failed\n');
+        });
+      },
+      timeoutMs: 120_000,
+    });
+    const out = (name: string): string => run.outputs[name]?.toString().trim() ?? '';
+    console.log(`guest runner: ${out('release')}, boot+job ${(run.durationMs / 1000).toFixed(1)} s, QMP status ${JSON.stringify(fromHost.status)}, dump formats ${JSON.stringify(fromHost.dump)}`);
+    assert.equal(fromHost.error, undefined);
+    assert.equal(out('hello.txt'), 'from the host');
+    assert.equal(out('job-share'), 'read-only');
+    assert.match(out('release'), /^6\.12\./);
+    assert.equal(out('vmcoreinfo-format'), '1', 'the guest kernel gave QEMU its VMCOREINFO note (ELF format)');
+    assert.ok(Number(out('vmcoreinfo-size')) > 0, 'VMCOREINFO note size');
+    assert.equal(out('reply'), 'go from host');
+    assert.equal((fromHost.status as { status?: string }).status, 'running');
+    const formats = ((fromHost.dump as { formats?: string[] }).formats ?? []);
+    assert.ok(formats.includes('elf') && formats.includes('kdump-zlib'), `dump formats: ${formats.join(',')}`);
+  } finally {
+    rmSync(sockDir, { recursive: true, force: true });
+  }
+});
