@@ -114,3 +114,35 @@ test('zbud as the zpool: objects above 3968 bytes are reject_compress_poor', () 
   assert.equal(zb.rejected_pages, zs.rejected_pages + zb.rejects.compress_poor);
   assert.equal(zb.zspages, null);
 });
+
+test('several inputs: per-input breakdown and the sharing matrix', () => {
+  const page = (b: number) => Buffer.alloc(4096, b);
+  const write = (name: string, pages: Buffer[]) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, Buffer.concat(pages));
+    return f;
+  };
+  const a = write('a.raw', [page(1), page(2), page(2), page(3)]);
+  const b = write('b.raw', [page(2), page(4), page(4), page(4)]);
+  const c = write('c.raw', [page(4), page(0), page(5)]);
+  const r = runCli(['analyze', '-c', 'lz4', '-f', 'json', a, b, c]);
+  assert.equal(r.status, 0, r.stderr);
+  const rep = JSON.parse(r.stdout) as AnalyzeReport;
+  assert.deepEqual(
+    rep.inputs.map((i) => [i.pages, i.zero_pages, i.distinct_contents, i.pages_shared_with_other_inputs]),
+    [
+      [4, 0, 3, 2],
+      [4, 0, 2, 4],
+      [3, 1, 2, 1],
+    ],
+  );
+  assert.deepEqual(rep.sharing_matrix!.pages, [
+    [2, 2, 0],
+    [1, 3, 3],
+    [0, 1, 0],
+  ]);
+  assert.equal(rep.pages.distinct_contents, 5);
+  assert.equal(rep.results[1].unique_objects, 5);
+  const one = JSON.parse(runCli(['analyze', '-c', 'lz4', '-f', 'json', a]).stdout) as AnalyzeReport;
+  assert.equal(one.sharing_matrix, null);
+});

@@ -16,6 +16,7 @@ import { ZswapStore, type PoolLimit } from '../store/zswap-store.js';
 import { InputError } from '../cli/errors.js';
 import { CompressPool } from './compress-pool.js';
 import { ContentIndex } from './content-index.js';
+import { MAX_SHARING_INPUTS, SourceSharing, type SharingReport } from './source-sharing.js';
 import { isZeroFilled } from './zero-page.js';
 
 /** where each hash sits among a trace record's digest words (capture-format.ts) */
@@ -61,6 +62,8 @@ export interface ReplayOutcome {
   /** per chosen compressor: [without dedup, with dedup] */
   stores: { compressor: CompressorName; plain: ZswapStore; dedup: ZswapStore }[];
   classTable: SizeClassTable;
+  /** per-input contents and the sharing matrix (several inputs, up to MAX_SHARING_INPUTS) */
+  sharing: SharingReport | null;
   /** identity was decided by fingerprint because some input carries no page contents */
   fingerprintIdentity: boolean;
   /** reads a distinct content's page again (null when it came from a trace) */
@@ -97,6 +100,7 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
   const words = new Uint32Array(batch.content.buffer, batch.content.byteOffset, batch.content.length / 4);
   const h = new Uint32Array(2);
   const fp = new Uint32Array(FINGERPRINT_WORDS);
+  const sharing = sources.length > 1 && sources.length <= MAX_SHARING_INPUTS ? new SourceSharing(sources.length) : null;
   const ids = new Int32Array(BATCH_PAGES);
   const jobIds = new Int32Array(BATCH_PAGES);
   const pool = sources.some((s) => s.hasContent) ? new CompressPool(opts.compressors, BATCH_PAGES, opts.threads) : null;
@@ -107,7 +111,7 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
   let zeroPages = 0;
 
   try {
-  sources.forEach((source) => {
+  sources.forEach((source, input) => {
     const summary: SourceSummary = { path: source.path, format: source.format, pages: 0, zeroPages: 0, info: source.info };
     summaries.push(summary);
     firstOrdinal.push(pages);
@@ -157,6 +161,7 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
       for (let i = 0; i < n; i++) {
         const id = ids[i];
         if (id < 0) continue;
+        sharing?.add(input, id);
         for (let c = 0; c < k; c++) {
           const len = index.lengths[id * k + c];
           stores[c].plain.store(id, len);
@@ -183,6 +188,7 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
     stores,
     classTable,
     fingerprintIdentity,
+    sharing: sharing ? sharing.report(index.count) : null,
     readContent(id, out) {
       const s = sourceOf(index.ordinal[id]);
       if (!sources[s].hasContent) return false;

@@ -44,7 +44,8 @@ export function formatTable(report: AnalyzeReport): string {
   );
   if (c.pool_limit) out.push(`pool limit ${int(c.pool_limit.max_pages)} pages, accepting again at ${int(c.pool_limit.accept_threshold_pages)}`);
   for (const i of report.inputs) {
-    out.push(`input  ${i.path}  (${i.format}, ${int(i.pages)} pages, ${mib(i.pages * PAGE_SIZE)} MiB)`);
+    const shared = i.distinct_contents === undefined ? '' : `, ${int(i.distinct_contents)} distinct, ${int(i.pages_shared_with_other_inputs!)} pages shared with other inputs`;
+    out.push(`input  ${i.path}  (${i.format}, ${int(i.pages)} pages, ${mib(i.pages * PAGE_SIZE)} MiB, ${int(i.zero_pages)} zero${shared})`);
   }
   const p = report.pages;
   out.push(
@@ -92,6 +93,14 @@ export function formatTable(report: AnalyzeReport): string {
     const t = [['pages', report.hash.name, 'content']];
     for (const d of report.top_duplicates) t.push([int(d.pages), d.hash, d.description]);
     out.push(renderTextTable(t, '  ', 'rll'));
+  }
+
+  if (report.sharing_matrix) {
+    out.push('', 'sharing between inputs (row: pages of that input whose content the column input holds too; diagonal: held more than once):');
+    const names = report.sharing_matrix.inputs.map((_p, i) => `#${i + 1}`);
+    const m = [['', ...names]];
+    report.sharing_matrix.pages.forEach((row, i) => m.push([`#${i + 1} ${report.sharing_matrix!.inputs[i]}`, ...row.map(int)]));
+    out.push(renderTextTable(m, '  '));
   }
 
   const hsh = report.hash;

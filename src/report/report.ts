@@ -88,7 +88,18 @@ export interface AnalyzeReport {
     pool_limit: null | { max_pages: number; accept_threshold_pages: number };
     metadata_sizes: Record<string, number>;
   };
-  inputs: { path: string; format: string; pages: number; zero_pages: number; info: Record<string, unknown> }[];
+  inputs: {
+    path: string;
+    format: string;
+    pages: number;
+    zero_pages: number;
+    /** with several inputs */
+    distinct_contents?: number;
+    pages_shared_with_other_inputs?: number;
+    info: Record<string, unknown>;
+  }[];
+  /** with several inputs: pages[a][b] = non-zero pages of input a whose content input b holds too (diagonal: more than once in a) */
+  sharing_matrix: { inputs: string[]; pages: number[][] } | null;
   pages: { total: number; zero: number; nonzero: number; distinct_contents: number };
   results: StoreResult[];
   hash: {
@@ -232,7 +243,15 @@ export function buildReport(outcome: ReplayOutcome, tool: { name: string; versio
       pool_limit: opts.limit ? { max_pages: opts.limit.maxPages, accept_threshold_pages: opts.limit.acceptThresholdPages } : null,
       metadata_sizes: Object.fromEntries(Object.entries(opts.metadata).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v])),
     },
-    inputs: outcome.sources.map((s) => ({ path: s.path, format: s.format, pages: s.pages, zero_pages: s.zeroPages, info: s.info })),
+    inputs: outcome.sources.map((s, i) => ({
+      path: s.path,
+      format: s.format,
+      pages: s.pages,
+      zero_pages: s.zeroPages,
+      ...(outcome.sharing ? outcome.sharing.inputs[i] : {}),
+      info: s.info,
+    })),
+    sharing_matrix: outcome.sharing ? { inputs: outcome.sources.map((s) => s.path), pages: outcome.sharing.pages } : null,
     pages: {
       total: outcome.pages,
       zero: outcome.zeroPages,
