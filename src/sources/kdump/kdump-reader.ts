@@ -69,7 +69,7 @@ export class KdumpSource implements PageSource, PhysicalMemory {
   readonly vmcoreinfo: ReadonlyMap<string, string> | null;
   readonly maxPfn: number;
 
-  private readonly path: string;
+  readonly path: string;
   private readonly bs: number;
   private readonly incomplete: boolean;
   private readonly offBitmap2: number;
