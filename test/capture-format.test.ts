@@ -4,7 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { AnalyzeReport } from '../src/report/report.js';
+import { CaptureSource } from '../src/sources/capture-reader.js';
+import { InputFile } from '../src/sources/input-file.js';
+import { PAGE_FLAG, PageBatch } from '../src/sources/page-batch.js';
 import { runCli } from './helpers/cli.js';
+import { ROOT } from './helpers/paths.js';
 import { loadCorpus } from './helpers/corpus.js';
 import { writeMixedRaw } from './helpers/pages.js';
 import { tmpDir } from './helpers/tmp.js';
@@ -95,3 +99,23 @@ function corruptFirstRecord(b: Buffer, edit: (at: number) => void): Buffer {
   edit((20 + metaLen + 7) & ~7);
   return b;
 }
+
+test('shipped capture fixtures (real processes) read back to the page counts their own summaries record', () => {
+  for (const name of ['sleep.zsdc', 'python-fork.trace']) {
+    const file = path.join(ROOT, 'fixtures', 'capture', name);
+    const src = new CaptureSource(InputFile.open(file));
+    const batch = new PageBatch();
+    let pages = 0;
+    let anon = 0;
+    for (let n = src.read(batch); n > 0; n = src.read(batch)) {
+      pages += n;
+      for (let i = 0; i < n; i++) if (batch.flags[i] & PAGE_FLAG.ANON) anon++;
+    }
+    src.close();
+    const summary = src.info.summary as { pages: number; processes: { captured: number }[] };
+    assert.equal(pages, summary.pages, name);
+    assert.equal(summary.processes.reduce((a, p) => a + p.captured, 0), pages, name);
+    assert.equal(anon, pages, `${name}: every captured page is anonymous (no --shmem)`);
+    assert.ok(src.mappings.length > 0);
+  }
+});
