@@ -69,7 +69,7 @@ const MACHINES: Record<number, string> = {
   258: 'LoongArch',
 };
 
-const TYPES: Record<number, string> = { 0: 'ET_NONE', 1: 'a relocatable object (ET_REL)', 2: 'an executable (ET_EXEC)', 3: 'a shared object or PIE (ET_DYN)' };
+const TYPES: Record<number, string> = { 0: 'an ELF file of type ET_NONE', 1: 'an ELF relocatable object (ET_REL)', 2: 'an ELF executable (ET_EXEC)', 3: 'an ELF shared object or PIE (ET_DYN)' };
 
 function u64(buf: Buffer, at: number, path: string, what: string): number {
   const v = buf.readBigUInt64LE(at);

@@ -16,7 +16,7 @@ import { NO_PFN, PAGE_FLAG, type PageBatch } from '../page-batch.js';
 import type { PageSource } from '../page-source.js';
 import type { SourceOptions } from '../source-options.js';
 import { hex, type ElfCore, type ElfSegment } from './elf-format.js';
-import type { CoreNotes, FileRange } from './elf-notes.js';
+import { KERNEL_HALF, type CoreNotes, type FileRange } from './elf-notes.js';
 import { inFileOrder, segmentPages, type PageRun } from './elf-pages.js';
 import { RunStreamer } from './run-streamer.js';
 
@@ -40,7 +40,7 @@ export class ProcessCoreSource implements PageSource {
   private readonly fileShmem: boolean[] = [];
   private readonly vdsoFirst: number;
   private readonly vdsoEnd: number;
-  private readonly decide: (page: number, inFile: boolean) => number;
+  private readonly decide: (page: number, inFile: boolean, segment: number) => number;
 
   constructor(
     private readonly file: ByteSource,
@@ -49,12 +49,15 @@ export class ProcessCoreSource implements PageSource {
     options: SourceOptions,
   ) {
     const path = file.path;
+    // gdb dumps the [vsyscall] page at 0xffffffffff600000: kernel-provided, like the vDSO
+    const kernelSegs = new Set<number>();
     for (const s of core.loads) {
-      if (s.vaddr + BigInt(s.memsz) > BigInt(USER_TOP)) {
-        throw new InputError(path, `process core: program header ${s.index} (PT_LOAD) at ${hex(s.vaddr)} is not a user address`);
+      if (s.vaddr >= KERNEL_HALF) kernelSegs.add(s.index);
+      else if (s.vaddr + BigInt(s.memsz) > BigInt(USER_TOP)) {
+        throw new InputError(path, `process core: program header ${s.index} (PT_LOAD) at ${hex(s.vaddr)} is neither a user nor a kernel address`);
       }
     }
-    const byAddr = [...core.loads].sort((a, b) => Number(a.vaddr - b.vaddr));
+    const byAddr = [...core.loads].sort((a, b) => (a.vaddr < b.vaddr ? -1 : a.vaddr > b.vaddr ? 1 : 0));
     for (let i = 1; i < byAddr.length; i++) {
       const a = byAddr[i - 1];
       const b = byAddr[i];
@@ -77,7 +80,9 @@ export class ProcessCoreSource implements PageSource {
     let notDumped = 0;
     const counts = [0, 0, 0, 0];
     for (const seg of inFileOrder(core.loads)) {
-      const sp = segmentPages(seg, Number(seg.vaddr));
+      const kernel = kernelSegs.has(seg.index);
+      // kernel-half addresses do not fit a double: their page numbers are only counted
+      const sp = segmentPages(seg, kernel ? 0 : Number(seg.vaddr));
       partial += sp.partial;
       for (const r of sp.runs) {
         if (r.fileOffset < 0) {
@@ -85,15 +90,16 @@ export class ProcessCoreSource implements PageSource {
           continue;
         }
         runs.push(r);
-        for (let p = r.first; p < r.first + r.pages; p++) counts[this.kindOf(p)]++;
+        if (kernel) counts[KIND_VDSO] += r.pages;
+        else for (let p = r.first; p < r.first + r.pages; p++) counts[this.kindOf(p)]++;
       }
     }
     const all = options.allPages;
     this.totalPages = all ? counts[0] + counts[1] + counts[2] + counts[3] : counts[KIND_ANON] + counts[KIND_SHMEM];
     this.streamer = new RunStreamer(file, runs, () => NO_PFN);
     const flagsOf = [PAGE_FLAG.ANON | PAGE_FLAG.SWAPBACKED, PAGE_FLAG.SHMEM | PAGE_FLAG.SWAPBACKED | PAGE_FLAG.FILE_OR_SHARED, PAGE_FLAG.FILE_OR_SHARED, 0];
-    this.decide = (page) => {
-      const k = this.kindOf(page);
+    this.decide = (page, _inFile, segment) => {
+      const k = kernelSegs.has(segment) ? KIND_VDSO : this.kindOf(page);
       return all || k <= KIND_SHMEM ? flagsOf[k] : -1;
     };
     const fileRanges = notes.fileRanges ?? [];
@@ -108,11 +114,11 @@ export class ProcessCoreSource implements PageSource {
         anonymous: counts[KIND_ANON],
         shmem: counts[KIND_SHMEM],
         file_backed: counts[KIND_FILE],
-        vdso: counts[KIND_VDSO],
+        vdso_vsyscall: counts[KIND_VDSO],
         not_dumped: notDumped,
         partial: partial,
       },
-      delivered: all ? 'all dumped pages (--all-pages)' : 'anonymous and shmem pages (file-backed ranges of NT_FILE and the vDSO left out)',
+      delivered: all ? 'all dumped pages (--all-pages)' : 'anonymous and shmem pages (file-backed ranges of NT_FILE, vDSO and vsyscall left out)',
     };
     if (!notes.fileRanges || fileRanges.length === 0) {
       this.info.note = 'no NT_FILE note: file-backed ranges cannot be told apart, every page counts as anonymous';

@@ -9,8 +9,8 @@ import { OrdinalMap } from '../ordinal-map.js';
 import type { PageBatch } from '../page-batch.js';
 import type { PageRun } from './elf-pages.js';
 
-/** decide(page, inFile) → PAGE_FLAG bits to deliver the page with, or -1 to skip it */
-export type PageDecision = (page: number, inFile: boolean) => number;
+/** decide(page, inFile, segment) → PAGE_FLAG bits to deliver the page with, or -1 to skip it */
+export type PageDecision = (page: number, inFile: boolean, segment: number) => number;
 
 export class RunStreamer {
   private ri = 0;
@@ -62,7 +62,7 @@ export class RunStreamer {
       const off = run.fileOffset < 0 ? -1 : run.fileOffset + this.k * PAGE_SIZE;
       this.k++;
       if (off >= 0) this.bytesRead = Math.max(this.bytesRead, off + run.fileBytes);
-      const flags = decide(page, off >= 0);
+      const flags = decide(page, off >= 0, run.segment);
       if (flags < 0) continue;
       const slot = batch.count++;
       batch.flags[slot] = flags;
