@@ -8,38 +8,13 @@
  * Written from the kernel's rules, not copied; the streams are byte-identical to the kernel's.
  */
 import { EINVAL, PAGE_SIZE, type PageCompressor } from './compressor.js';
+import { copy, count, hash4, LASTLITERALS, MAX_OUT, MFLIMIT, MINMATCH, read32, writeLastLiterals, writeLiteralLength, writeMatchLength } from './lz4-format.js';
 
-const MINMATCH = 4;
-const LASTLITERALS = 5;
-const MFLIMIT = 12;
-const ML_MASK = 15;
-const RUN_MASK = 15;
 const SKIPTRIGGER = 6;
 const HASH_BITS = 13;
-const PRIME = 2654435761 | 0;
-
-const MAX_OUT = PAGE_SIZE;
-
-function read32(b: Uint8Array, p: number): number {
-  return b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
-}
 
 function hashAt(b: Uint8Array, p: number): number {
-  return Math.imul(read32(b, p), PRIME) >>> (32 - HASH_BITS);
-}
-
-function copy(dst: Uint8Array, op: number, src: Uint8Array, from: number, to: number): void {
-  while (from < to) dst[op++] = src[from++];
-}
-
-/** Number of equal bytes at a and m, with a stopping at limit. */
-function count(b: Uint8Array, a: number, m: number, limit: number): number {
-  const start = a;
-  while (a < limit && b[a] === b[m]) {
-    a++;
-    m++;
-  }
-  return a - start;
+  return hash4(b, p, HASH_BITS);
 }
 
 export class Lz4Compressor implements PageCompressor {
@@ -84,14 +59,7 @@ export class Lz4Compressor implements PageCompressor {
       const litLength = ip - anchor;
       let token = op++;
       if (op + litLength + 2 + 1 + LASTLITERALS + ((litLength / 255) | 0) > MAX_OUT) return -EINVAL;
-      if (litLength >= RUN_MASK) {
-        dst[token] = RUN_MASK << 4;
-        let len = litLength - RUN_MASK;
-        for (; len >= 255; len -= 255) dst[op++] = 255;
-        dst[op++] = len;
-      } else {
-        dst[token] = litLength << 4;
-      }
+      op = writeLiteralLength(dst, token, op, litLength);
       copy(dst, op, src, anchor, ip);
       op += litLength;
 
@@ -101,17 +69,10 @@ export class Lz4Compressor implements PageCompressor {
         dst[op++] = offset & 0xff;
         dst[op++] = offset >>> 8;
 
-        let matchCode = count(src, ip + MINMATCH, match + MINMATCH, matchlimit);
+        const matchCode = count(src, ip + MINMATCH, match + MINMATCH, matchlimit);
         ip += MINMATCH + matchCode;
         if (op + 1 + LASTLITERALS + (matchCode >>> 8) > MAX_OUT) return -EINVAL;
-        if (matchCode >= ML_MASK) {
-          dst[token] += ML_MASK;
-          matchCode -= ML_MASK;
-          for (; matchCode >= 255; matchCode -= 255) dst[op++] = 255;
-          dst[op++] = matchCode;
-        } else {
-          dst[token] += matchCode;
-        }
+        op = writeMatchLength(dst, token, op, matchCode);
         anchor = ip;
 
         if (ip > mflimit) break main;
@@ -128,17 +89,6 @@ export class Lz4Compressor implements PageCompressor {
       forwardH = hashAt(src, ++ip);
     }
 
-    const lastRun = iend - anchor;
-    if (op + lastRun + 1 + (((lastRun + 255 - RUN_MASK) / 255) | 0) > MAX_OUT) return -EINVAL;
-    if (lastRun >= RUN_MASK) {
-      dst[op++] = RUN_MASK << 4;
-      let len = lastRun - RUN_MASK;
-      for (; len >= 255; len -= 255) dst[op++] = 255;
-      dst[op++] = len;
-    } else {
-      dst[op++] = lastRun << 4;
-    }
-    copy(dst, op, src, anchor, iend);
-    return op + lastRun;
+    return writeLastLiterals(dst, op, src, anchor);
   }
 }

@@ -11,45 +11,21 @@
  * Written from the kernel's rules, not copied; the streams are byte-identical to the kernel's.
  */
 import { EINVAL, PAGE_SIZE, type PageCompressor } from './compressor.js';
+import { copy, count, hash4, LASTLITERALS, MAX_OUT, MFLIMIT, MINMATCH, ML_MASK, read32, writeLastLiterals, writeLiteralLength, writeMatchLength } from './lz4-format.js';
 
-const MINMATCH = 4;
-const LASTLITERALS = 5;
-const MFLIMIT = 12;
-const ML_MASK = 15;
-const RUN_MASK = 15;
 const OPTIMAL_ML = ML_MASK - 1 + MINMATCH;
 const HASH_BITS = 15;
-const PRIME = 2654435761 | 0;
 const MAX_DISTANCE = 65535;
 const INDEX_BASE = 64 * 1024;
 const MAX_ATTEMPTS = 1 << (9 - 1);
 
-const MAX_OUT = PAGE_SIZE;
 const EMPTY: Uint8Array = new Uint8Array(0);
 const IEND = PAGE_SIZE;
 const MF_LIMIT = IEND - MFLIMIT;
 const MATCH_LIMIT = IEND - LASTLITERALS;
 
-function read32(b: Uint8Array, p: number): number {
-  return b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
-}
-
 function hashAt(b: Uint8Array, p: number): number {
-  return Math.imul(read32(b, p), PRIME) >>> (32 - HASH_BITS);
-}
-
-function copy(dst: Uint8Array, op: number, src: Uint8Array, from: number, to: number): void {
-  while (from < to) dst[op++] = src[from++];
-}
-
-/** Number of equal bytes at a and m, with a stopping at limit. */
-function count(b: Uint8Array, a: number, m: number, limit: number): number {
-  const start = a;
-  while (a < limit && b[a] === b[m]) {
-    a++;
-    m++;
-  }
-  return a - start;
+  return hash4(b, p, HASH_BITS);
 }
 
 export class Lz4hcCompressor implements PageCompressor {
@@ -301,14 +277,7 @@ export class Lz4hcCompressor implements PageCompressor {
     let length = ip - this.anchor;
     const token = op++;
     if (op + (length >>> 8) + length + 2 + 1 + LASTLITERALS > MAX_OUT) return true;
-    if (length >= RUN_MASK) {
-      dst[token] = RUN_MASK << 4;
-      let len = length - RUN_MASK;
-      for (; len > 254; len -= 255) dst[op++] = 255;
-      dst[op++] = len;
-    } else {
-      dst[token] = length << 4;
-    }
+    op = writeLiteralLength(dst, token, op, length);
     copy(dst, op, src, this.anchor, ip);
     op += length;
 
@@ -318,14 +287,7 @@ export class Lz4hcCompressor implements PageCompressor {
 
     length = matchLength - MINMATCH;
     if (op + (length >>> 8) + 1 + LASTLITERALS > MAX_OUT) return true;
-    if (length >= ML_MASK) {
-      dst[token] += ML_MASK;
-      length -= ML_MASK;
-      for (; length > 254; length -= 255) dst[op++] = 255;
-      dst[op++] = length;
-    } else {
-      dst[token] += length;
-    }
+    op = writeMatchLength(dst, token, op, length);
 
     this.op = op;
     this.ip = ip + matchLength;
@@ -334,19 +296,7 @@ export class Lz4hcCompressor implements PageCompressor {
   }
 
   private lastLiterals(): number {
-    const { src, dst, anchor } = this;
-    let op = this.op;
-    const lastRun = IEND - anchor;
-    if (op + lastRun + 1 + (((lastRun + 255 - RUN_MASK) / 255) | 0) > MAX_OUT) return -EINVAL;
-    if (lastRun >= RUN_MASK) {
-      dst[op++] = RUN_MASK << 4;
-      let len = lastRun - RUN_MASK;
-      for (; len > 254; len -= 255) dst[op++] = 255;
-      dst[op++] = len;
-    } else {
-      dst[op++] = lastRun << 4;
-    }
-    copy(dst, op, src, anchor, IEND);
-    return op + lastRun;
+    return writeLastLiterals(this.dst, this.op, this.src, this.anchor);
   }
+
 }
