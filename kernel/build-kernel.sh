@@ -93,9 +93,10 @@ fi
 
 # Bring the tree to exactly the requested patch series.
 want=$(for p in "${patch_list[@]}"; do sha256sum <"$p" | cut -c1-64; done)
-have=$(for p in $(ls "$applied" | LC_ALL=C sort); do sha256sum <"$applied/$p" | cut -c1-64; done)
+applied_list() { find "$applied" -maxdepth 1 -name '*.patch' -printf '%f\n' | LC_ALL=C sort "$@"; }
+have=$(for p in $(applied_list); do sha256sum <"$applied/$p" | cut -c1-64; done)
 if [ "$want" != "$have" ]; then
-	for p in $(ls "$applied" | LC_ALL=C sort -r); do
+	for p in $(applied_list -r); do
 		log "reverting $p"
 		patch -d "$tree" -p1 -R -s <"$applied/$p"
 		rm "$applied/$p"

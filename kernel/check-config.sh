@@ -13,7 +13,7 @@ while IFS= read -r line; do
 	esac
 	opt=${want#\# }
 	opt=${opt%%[= ]*}
-	got=$(grep -E "^(# )?$opt[= ]" "$config" || echo "# $opt is not set")
+	got=$(grep -E "^(# )?${opt}[= ]" "$config" || echo "# $opt is not set")
 	if [ "$got" != "$want" ]; then
 		echo "check-config.sh: wanted '$want', got '$got'" >&2
 		bad=1
