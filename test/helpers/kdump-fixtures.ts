@@ -107,3 +107,21 @@ export function readDump(file: string, opts: { keepPfns?: Iterable<number>; keep
   out.digest = h.digest('hex');
   return out;
 }
+
+/** a flattened file of `data` written as the given (offset, length) pieces */
+export function flatten(data: Buffer, pieces: [number, number][]): Buffer {
+  const head = Buffer.alloc(4096);
+  head.write('makedumpfile', 0, 'latin1');
+  head.writeBigInt64BE(1n, 16);
+  head.writeBigInt64BE(1n, 24);
+  const parts: Buffer[] = [head];
+  for (const [at, len] of pieces) {
+    const h = Buffer.alloc(16);
+    h.writeBigInt64BE(BigInt(at), 0);
+    h.writeBigInt64BE(BigInt(len), 8);
+    parts.push(h, data.subarray(at, at + len));
+  }
+  const end = Buffer.alloc(16, 0xff);
+  parts.push(end);
+  return Buffer.concat(parts);
+}
