@@ -12,7 +12,10 @@
  * As PID 1 in a guest: prints "ZSD-READY ..." on the console and sleeps for ever.
  *
  * Build: gcc -static -O2 -o elf-fill scripts/elf-fill.c
+ *    or, for a guest init of a few KiB (so its own file pages hardly count), with the kernel's
+ *    nolibc: gcc -static -nostdlib -Os -include tools/include/nolibc/nolibc.h ...
  */
+#ifndef NOLIBC
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +24,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <fcntl.h>
+#endif
 
 #define PAGE 4096
 
@@ -38,7 +42,24 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-/* page = tag (4 bytes) + index (u32) + 8 words of noise + text, so it compresses like real data */
+/* appends s, then n in decimal when n >= 0; returns the new end */
+static char *put(char *at, const char *end, const char *s, long n)
+{
+	while (*s && at < end)
+		*at++ = *s++;
+	if (n >= 0) {
+		char digits[24];
+		int k = 0;
+		do
+			digits[k++] = (char)('0' + n % 10);
+		while ((n /= 10) > 0);
+		while (k > 0 && at < end)
+			*at++ = digits[--k];
+	}
+	return at;
+}
+
+/* page = tag (4 bytes) + index (u32) + 64 words of noise + text, so it compresses like real data */
 static void fill_page(unsigned char *p, const char *tag, uint32_t index)
 {
 	memset(p, 0, PAGE);
@@ -48,9 +69,14 @@ static void fill_page(unsigned char *p, const char *tag, uint32_t index)
 		uint64_t v = mix(((uint64_t)tag[3] << 40) ^ ((uint64_t)index << 8) ^ w);
 		memcpy(p + 8 + 8 * w, &v, 8);
 	}
-	int at = 8 + 8 * 64;
-	while (at < PAGE - 64)
-		at += snprintf((char *)p + at, PAGE - at, "zswap-dedup fill %s page %u; ", tag, index);
+	char tag0[5] = { tag[0], tag[1], tag[2], tag[3], 0 };
+	char *at = (char *)p + 8 + 8 * 64, *end = (char *)p + PAGE - 64;
+	while (at < end) {
+		at = put(at, end, "zswap-dedup fill ", -1);
+		at = put(at, end, tag0, -1);
+		at = put(at, end, " page ", index);
+		at = put(at, end, "; ", -1);
+	}
 }
 
 int main(void)
@@ -60,12 +86,14 @@ int main(void)
 	long anon_pages = unique + dup + zero + untouched;
 	unsigned char *anon = mmap(NULL, anon_pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unsigned char *sh = mmap(NULL, (shmem ? shmem : 1) * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (anon == MAP_FAILED || sh == MAP_FAILED) {
-		perror("mmap");
+	if (anon == MAP_FAILED || sh == MAP_FAILED)
 		return 1;
-	}
 	/* no transparent huge pages: the fixture wants 4 KiB anonymous pages */
+#ifdef NOLIBC
+	my_syscall3(__NR_madvise, anon, anon_pages * PAGE, 15 /* MADV_NOHUGEPAGE */);
+#else
 	madvise(anon, anon_pages * PAGE, MADV_NOHUGEPAGE);
+#endif
 	long p = 0;
 	for (long i = 0; i < unique; i++, p++)
 		fill_page(anon + p * PAGE, "ZSDA", (uint32_t)i);
@@ -78,19 +106,25 @@ int main(void)
 	for (long i = 0; i < shmem; i++)
 		fill_page(sh + i * PAGE, "ZSDS", (uint32_t)i);
 
+	char msg[160], *m = msg, *end = msg + sizeof msg;
 	if (getpid() == 1) {
+		m = put(m, end, "\nZSD-READY anon=", unique + dup + zero);
+		m = put(m, end, " shmem=", shmem);
+		m = put(m, end, "\n", -1);
 		int fd = open("/dev/console", O_WRONLY);
 		if (fd >= 0) {
-			dprintf(fd, "\nZSD-READY anon=%ld shmem=%ld\n", unique + dup + zero, shmem);
+			write(fd, msg, m - msg);
 			close(fd);
 		}
 		for (;;)
-			pause();
+			sleep(3600);
 	}
-	printf("READY %d %p %p\n", getpid(), (void *)anon, (void *)sh);
-	fflush(stdout);
+	m = put(m, end, "READY ", getpid());
+	m = put(m, end, " ", (long)(uintptr_t)anon);
+	m = put(m, end, " ", (long)(uintptr_t)sh);
+	m = put(m, end, "\n", -1);
+	write(1, msg, m - msg);
 	char line[16];
-	if (!fgets(line, sizeof line, stdin))
-		return 0;
+	read(0, line, sizeof line);
 	return 0;
 }

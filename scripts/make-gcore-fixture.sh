@@ -40,7 +40,7 @@ mkdir -p "$out"
 cp "$work/gcore-fill.core" "$out/gcore-fill.core"
 python3 - "$work" "$out/gcore-fill.expected.json" "$anon_addr" "$shmem_addr" <<'PY'
 import json, os, re, sys
-work, dst, anon_addr, shmem_addr = sys.argv[1], sys.argv[2], int(sys.argv[3], 16), int(sys.argv[4], 16)
+work, dst, anon_addr, shmem_addr = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 P = 4096
 loads = []
 for line in open(f'{work}/readelf.txt'):

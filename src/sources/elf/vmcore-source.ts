@@ -9,9 +9,10 @@
  * range lies inside a System RAM segment: such an alias is left out (its pages would be delivered
  * twice). Any other overlap of physical ranges is a corrupt dump.
  *
- * Pages past p_filesz are zero-filled memory by the ELF definition (makedumpfile -E writes them
- * so for pages it leaves out): they are delivered as zero pages when their class is to be
- * analyzed, and counted.
+ * Pages past p_filesz are how makedumpfile -E leaves pages out (zero, free, cache or user pages,
+ * depending on -d): their content is not in the dump, so they are never delivered, only counted
+ * (by class when pages are classified). readPhys() reads them as zeros, as the ELF format
+ * defines. A page that straddles p_filesz is delivered: file bytes, then zeros.
  */
 import { PAGE_SIZE } from '../../compress/compressor.js';
 import { InputError } from '../../cli/errors.js';
@@ -41,7 +42,7 @@ export class VmcoreSource implements PageSource, PhysicalMemory {
   private readonly byPhys: ElfSegment[];
   private readonly streamer: RunStreamer;
   private readonly filter: KernelPageFilter;
-  private readonly decide: (pfn: number) => number;
+  private readonly decide: (pfn: number, inFile: boolean) => number;
   private warned = false;
 
   constructor(
@@ -73,21 +74,25 @@ export class VmcoreSource implements PageSource, PhysicalMemory {
     const runs: PageRun[] = [];
     let partial = 0;
     let inFile = 0;
-    let zeroFill = 0;
+    let notInFile = 0;
     for (const seg of inFileOrder(ram)) {
       const sp = segmentPages(seg, seg.paddr);
       partial += sp.partial;
       for (const r of sp.runs) {
         runs.push(r);
-        if (r.fileOffset < 0) zeroFill += r.pages;
+        if (r.fileOffset < 0) notInFile += r.pages;
         else inFile += r.pages;
       }
     }
     this.streamer = new RunStreamer(file, runs, (pfn) => pfn);
     this.filter = openKernelPageFilter(this, options);
-    this.totalPages = options.allPages || !this.filter.classifying ? inFile + zeroFill : null;
+    this.totalPages = options.allPages || !this.filter.classifying ? inFile : null;
     const filter = this.filter;
-    this.decide = (pfn) => filter.decide(pfn);
+    this.decide = (pfn, inFile) => {
+      if (inFile) return filter.decide(pfn);
+      filter.absent(pfn);
+      return -1;
+    };
     this.info = {
       kind: 'kernel vmcore',
       detected_by: notes.evidence,
@@ -96,7 +101,7 @@ export class VmcoreSource implements PageSource, PhysicalMemory {
       segments: ram.length,
       kernel_text_alias_segments: aliases.length,
       max_pfn: this.maxPfn,
-      pages: { in_file: inFile, zero_filled: zeroFill, partial },
+      pages: { in_file: inFile, not_in_file: notInFile, partial },
     };
     if (filter.warning) this.info.warning = filter.warning;
     this.info.classification = filter.info();

@@ -9,6 +9,8 @@
  *   const filter = openKernelPageFilter(physicalMemory, options);   // after the dump is indexed
  *   for each dumped page frame, in any order (PFN order is fastest):
  *     const flags = filter.decide(pfn);      // -1: skip; else deliver with batch.flags = flags
+ *   for each page frame the dump describes but does not hold (filtered out):
+ *     filter.absent(pfn);
  *   at the end: source.info.classification = filter.info(); print filter.warning if not null
  */
 import { PAGE_FLAG } from '../page-batch.js';
@@ -35,6 +37,11 @@ export interface KernelPageFilter {
   readonly warning: string | null;
   /** PAGE_FLAG bits to deliver page frame `pfn` with, or -1 to skip it. Counts the page. */
   decide(pfn: number): number;
+  /**
+   * Counts page frame `pfn` as described by the dump but absent from it (filtered out by
+   * makedumpfile: past p_filesz in an ELF vmcore, a cleared bit in a kdump bitmap).
+   */
+  absent(pfn: number): void;
   /** the breakdown so far, for PageSource.info */
   info(): Record<string, unknown>;
 }
@@ -83,12 +90,16 @@ class UnclassifiedFilter implements KernelPageFilter {
   constructor(readonly reason: string) {
     this.warning = `pages cannot be classified (${reason}); analyzing all pages, kernel memory included`;
   }
+  private absentPages = 0;
   decide(): number {
     this.pages++;
     return 0;
   }
+  absent(): void {
+    this.absentPages++;
+  }
   info(): Record<string, unknown> {
-    return { classified: false, reason: this.reason, delivered: 'all pages (unclassified)', pages: this.pages };
+    return { classified: false, reason: this.reason, delivered: 'all pages (unclassified)', pages: this.pages, absent_pages: this.absentPages };
   }
 }
 
@@ -96,6 +107,7 @@ class ClassifyingFilter implements KernelPageFilter {
   readonly classifying = true;
   readonly warning = null;
   private readonly counts = new Float64Array(PAGE_CLASS_COUNT);
+  private readonly absentCounts = new Float64Array(PAGE_CLASS_COUNT);
   private ksm = 0;
   private compoundAnon = 0;
   private swapcache = 0;
@@ -120,14 +132,23 @@ class ClassifyingFilter implements KernelPageFilter {
     return pageFlagsOf(cls);
   }
 
+  absent(pfn: number): void {
+    this.absentCounts[this.classifier.classify(pfn) & CLASS_MASK]++;
+  }
+
   info(): Record<string, unknown> {
     const pages: Record<string, number> = {};
-    PAGE_CLASS_NAMES.forEach((n, i) => (pages[n] = this.counts[i]));
+    const absent: Record<string, number> = {};
+    PAGE_CLASS_NAMES.forEach((n, i) => {
+      pages[n] = this.counts[i];
+      absent[n] = this.absentCounts[i];
+    });
     const L = this.classifier.layout;
     return {
       classified: true,
       kernel_release: L.release,
       pages,
+      absent_pages: absent,
       anonymous_detail: { ksm: this.ksm, in_large_folios: this.compoundAnon },
       swapcache: this.swapcache,
       delivered: this.all ? 'all pages (--all-pages)' : 'anonymous and shmem pages',
