@@ -318,6 +318,9 @@ export class KdumpSource implements PageSource, PhysicalMemory {
     const where = () => `page descriptor ${di}${pfn >= 0 ? ` (PFN ${pfn})` : ''} at offset ${this.offDesc + di * PAGE_DESC_SIZE}`;
     if (this.incomplete && (offset === 0 || size === 0 || offset + size > this.file.size)) return LOST;
     if (flags & ~COMPRESSION_FLAGS) throw new InputError(this.path, `${where()}: unknown flags 0x${flags.toString(16)}`);
+    if (offset >= this.dataStart && offset < this.file.size && offset + size > this.file.size) {
+      throw new InputError(this.path, `truncated kdump: ${where()}: page data at offset ${offset} (+${size} bytes) ends beyond the end of the file (${this.file.size} bytes)`);
+    }
     if (offset < this.dataStart || offset >= MAX_U64 || offset + size > this.file.size) {
       throw new InputError(this.path, `${where()}: page data at offset ${offset} (+${size} bytes) is outside the data area ${this.dataStart}..${this.file.size}`);
     }
