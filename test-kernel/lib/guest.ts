@@ -117,6 +117,9 @@ export interface GuestRun {
 
 export const QEMU = 'qemu-system-x86_64';
 
+/** QEMU option values separate keys with commas; a comma inside a path is written twice. */
+const q = (path: string): string => path.replace(/,/g, ',,');
+
 export function qemuArgs(o: GuestOptions): string[] {
   const cmdline = ['console=ttyS0', 'panic=-1', 'oops=panic', 'loglevel=4', 'rdinit=/init', ...(o.append ?? [])];
   const args = [
@@ -125,12 +128,12 @@ export function qemuArgs(o: GuestOptions): string[] {
     '-display', 'none', '-serial', 'stdio', '-monitor', 'none',
     '-kernel', o.kernel, '-initrd', o.initrd, '-append', cmdline.join(' '),
   ];
-  for (const d of o.disks ?? []) args.push('-drive', `file=${d},format=raw,if=virtio,cache=unsafe`);
+  for (const d of o.disks ?? []) args.push('-drive', `file=${q(d)},format=raw,if=virtio,cache=unsafe`);
   for (const s of o.shares ?? []) {
     if (/[^A-Za-z0-9_-]/.test(s.tag)) throw new Error(`bad 9p tag ${s.tag}`);
-    args.push('-virtfs', `local,path=${s.hostPath},mount_tag=${s.tag},security_model=none${s.readonly ? ',readonly=on' : ''}`);
+    args.push('-virtfs', `local,path=${q(s.hostPath)},mount_tag=${s.tag},security_model=none${s.readonly ? ',readonly=on' : ''}`);
   }
-  if (o.qmpSocket) args.push('-qmp', `unix:${o.qmpSocket},server=on,wait=off`);
+  if (o.qmpSocket) args.push('-qmp', `unix:${q(o.qmpSocket)},server=on,wait=off`);
   if (o.vmcoreinfo ?? true) args.push('-device', 'vmcoreinfo');
   return args;
 }
