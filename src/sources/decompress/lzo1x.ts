@@ -55,7 +55,13 @@ export function lzo1xDecompress(src: Uint8Array, srcStart: number, srcEnd: numbe
       len += 3;
       if (ip + len > srcEnd) throw new DecompressError('lzo1x: literal run beyond the end of the input');
       if (op + len > outEnd) throw new DecompressError('lzo1x: output longer than the page');
-      for (let k = 0; k < len; k++) dst[op++] = src[ip++];
+      if (len > 32) {
+        dst.set(src.subarray(ip, ip + len), op);
+        ip += len;
+        op += len;
+      } else {
+        for (let k = 0; k < len; k++) dst[op++] = src[ip++];
+      }
       state = 4;
       continue;
     }
@@ -114,7 +120,12 @@ export function lzo1xDecompress(src: Uint8Array, srcStart: number, srcEnd: numbe
     if (dist > op - dstStart) throw new DecompressError(`lzo1x: match distance ${dist} reaches before the start of the output`);
     if (op + len > outEnd) throw new DecompressError('lzo1x: output longer than the page');
     let from = op - dist;
-    for (let k = 0; k < len; k++) dst[op++] = dst[from++];
+    if (len > 16 && dist >= len) {
+      dst.copyWithin(op, from, from + len);
+      op += len;
+    } else {
+      for (let k = 0; k < len; k++) dst[op++] = dst[from++];
+    }
     if (after > 0) {
       if (ip + after > srcEnd) throw new DecompressError('lzo1x: literals beyond the end of the input');
       if (op + after > outEnd) throw new DecompressError('lzo1x: output longer than the page');

@@ -42,9 +42,13 @@ export function snappyDecompress(src: Uint8Array, srcStart: number, srcEnd: numb
       len += 1;
       if (len > srcEnd - ip) throw new DecompressError('snappy: literal beyond the end of the input');
       if (len > outEnd - op) throw new DecompressError('snappy: output longer than declared');
-      dst.set(src.subarray(ip, ip + len), op);
-      ip += len;
-      op += len;
+      if (len > 32) {
+        dst.set(src.subarray(ip, ip + len), op);
+        ip += len;
+        op += len;
+      } else {
+        for (let k = 0; k < len; k++) dst[op++] = src[ip++];
+      }
       continue;
     }
     let len: number;
@@ -67,7 +71,12 @@ export function snappyDecompress(src: Uint8Array, srcStart: number, srcEnd: numb
     if (offset === 0 || offset > op - dstStart) throw new DecompressError(`snappy: copy offset ${offset} outside the output`);
     if (len > outEnd - op) throw new DecompressError('snappy: output longer than declared');
     let from = op - offset;
-    for (let k = 0; k < len; k++) dst[op++] = dst[from++];
+    if (len > 16 && offset >= len) {
+      dst.copyWithin(op, from, from + len);
+      op += len;
+    } else {
+      for (let k = 0; k < len; k++) dst[op++] = dst[from++];
+    }
   }
   if (op !== outEnd) throw new DecompressError(`snappy: block declares ${declared} bytes, its elements make ${op - dstStart}`);
   return declared;
