@@ -116,7 +116,8 @@ export function layoutFromVmcoreinfo(info: ReadonlyMap<string, string> | null): 
   }
   const typeHugetlb = pageType(parseNumber(info.get('NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)')));
   const typeOffline = pageType(parseNumber(info.get('NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)')));
-  const pageOrders = num('LENGTH(zone.free_area)', 1, 21);
+  // x86_64 has 11 (MAX_PAGE_ORDER 10); more than 13 would make the struct page chunks large
+  const pageOrders = num('LENGTH(zone.free_area)', 1, 13);
 
   const memSection = sym('SYMBOL(mem_section)');
   const memSectionLength = num('LENGTH(mem_section)', 1, 1 << 26);
