@@ -109,6 +109,7 @@ CASES.push(
   ['flattened: end marker with a size', edited(FLAT, (b) => b.writeBigInt64BE(5n, FLAT.length - 8)), /end marker/],
   ['flattened: holds a flattened file', flatten(FLAT.subarray(0, 8192), [[0, 8192]]), /another flattened dump/],
   ['flattened: holds garbage', flatten(Buffer.alloc(8192, 0x41), [[0, 8192]]), /neither a kdump-compressed dump nor an ELF/],
+  ['flattened: a piece far beyond the rest (a dump of holes)', edited(FLAT, (b) => b.writeBigInt64BE(1n << 44n, flatPieces.at(-1)!.at)), /leave \d+ of \d+ bytes unwritten/],
   ['flattened: kdump inside is truncated', flatten(ZLIB, [[0, ZLIB.length - 5000]]), /truncated kdump|beyond/],
 );
 

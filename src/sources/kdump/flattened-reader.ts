@@ -27,6 +27,8 @@ const PIECE_HEADER_SIZE = 16;
 const MAX_OFFSET = 2 ** 52;
 /** piece map entries; 3 doubles each (24 bytes): 2^24 pieces is 384 MiB, far beyond real files */
 const MAX_PIECES = 1 << 24;
+/** unwritten bytes accepted beyond twice the flattened file's size */
+const MAX_GAP_BASE = 64 << 20;
 /** piece headers read at a time while scanning */
 const SCAN_WINDOW = 1 << 20;
 
@@ -145,6 +147,11 @@ export class FlattenedFile implements ByteSource {
       }
       gaps += offs[i] - end;
       end = offs[i] + lens[i];
+    }
+    // makedumpfile and QEMU leave only padding unwritten; a dump made mostly of holes would make
+    // the readers scan zeros for as long as the holes claim, so it is refused
+    if (gaps > MAX_GAP_BASE + 2 * file.size) {
+      throw new InputError(path, `flattened dump: its pieces leave ${gaps} of ${end} bytes unwritten (at most ${MAX_GAP_BASE + 2 * file.size} accepted)`);
     }
     this.offset = offs.subarray(0, n);
     this.filePos = poss.subarray(0, n);
