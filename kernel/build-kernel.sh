@@ -10,10 +10,15 @@
 #   --variant NAME  build variant (default "stock"); part of the cache key and of
 #                   the source/build directories, so variants never share objects.
 #   --patches DIR   a directory of *.patch files applied in name order with
-#                   `patch -p1` (later: the dedup series under kernel/patches/).
+#                   `patch -p1` (later: the dedup series under kernel/patches/),
+#                   except a format-patch cover letter (0000-cover-letter.patch).
 #                   Their contents are part of the cache key.  A changed series is
 #                   first reverted with `patch -R`, so the kept object directory
 #                   rebuilds only what the patches touch.
+#   --extra-config FILE
+#                   a second config fragment merged after the first (e.g. the
+#                   KASAN + lockdep options of kernel/build-debug-kernel.sh);
+#                   part of the cache key and checked like the first.
 #   --print-path    print only the cached bzImage path on stdout.
 #
 # Cache: ${ZSWAP_DEDUP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zswap-dedup}/kernel/
@@ -27,11 +32,13 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 variant=stock
 patches=
+extra=
 print_path=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--variant) variant=$2; shift 2 ;;
 	--patches) patches=$(cd "$2" && pwd); shift 2 ;;
+	--extra-config) extra=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
 	--print-path) print_path=1; shift ;;
 	*) echo "build-kernel.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -54,12 +61,15 @@ mkdir -p "$cache"
 
 patch_list=()
 if [ -n "$patches" ]; then
-	while IFS= read -r p; do patch_list+=("$p"); done < <(find "$patches" -maxdepth 1 -name '*.patch' | LC_ALL=C sort)
+	# A git format-patch cover letter (0000-cover-letter.patch) holds no diff:
+	# it is neither applied nor part of the cache key.
+	while IFS= read -r p; do patch_list+=("$p"); done < <(find "$patches" -maxdepth 1 -name '*.patch' ! -name '0000-cover-letter.patch' | LC_ALL=C sort)
 	[ ${#patch_list[@]} -gt 0 ] || { echo "build-kernel.sh: no *.patch in $patches" >&2; exit 2; }
 fi
 
 key=$({
 	echo "fragment"; cat "$fragment"
+	if [ -n "$extra" ]; then echo "extra fragment"; cat "$extra"; fi
 	echo "linux-source-6.12 $srcver"
 	for p in "${patch_list[@]}"; do echo "patch $(basename "$p")"; cat "$p"; done
 } | sha256sum | cut -c1-16)
@@ -120,9 +130,10 @@ start=$(date +%s)
 jobs=$(($(nproc) + 1))
 if ! {
 	make -C "$tree" O="$obj" ARCH=x86_64 allnoconfig &&
-	"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$fragment" &&
+	"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$fragment" ${extra:+"$extra"} &&
 	make -C "$tree" O="$obj" ARCH=x86_64 olddefconfig &&
 	"$here/check-config.sh" "$fragment" "$obj/.config" &&
+	{ [ -z "$extra" ] || "$here/check-config.sh" "$extra" "$obj/.config"; } &&
 	make -C "$tree" O="$obj" ARCH=x86_64 -j"$jobs" bzImage
 } >"$buildlog" 2>&1; then
 	echo "build-kernel.sh: kernel build FAILED ($variant); last 60 lines of $buildlog:" >&2
