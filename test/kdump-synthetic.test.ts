@@ -141,3 +141,21 @@ test('flattened piece map: gaps read as zeros, reads across pieces and gaps, rea
     f.close();
   }
 });
+
+test('a flattened ELF file is handed to the ELF reader and reads as the ELF file does', () => {
+  const elf = path.join(fixturePath('..'), 'elf', 'gcore-fill.core');
+  const data = fs.readFileSync(elf);
+  const pieces: [number, number][] = [];
+  for (let at = 0; at < data.length; at += 65536) pieces.push([at, Math.min(65536, data.length - at)]);
+  pieces.reverse();
+  const flat = write('core.flat', flatten(data, pieces));
+  const direct = readDump(elf);
+  direct.source.close();
+  const viaFlat = readDump(flat);
+  viaFlat.source.close();
+  assert.equal(viaFlat.source.format, direct.source.format);
+  assert.equal(viaFlat.pages, direct.pages);
+  assert.ok(viaFlat.pages > 0);
+  assert.equal(viaFlat.digest, direct.digest);
+  assert.deepEqual(viaFlat.source.info.flattened, { pieces: pieces.length, size: data.length, gap_bytes: 0 });
+});

@@ -94,7 +94,7 @@ export function readDump(file: string, opts: { keepPfns?: Iterable<number>; keep
     for (let i = 0; i < n; i++) {
       const page = batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
       const pfn = batch.pfn[i];
-      pfnBuf.writeBigUInt64LE(BigInt(pfn));
+      pfnBuf.writeBigInt64LE(BigInt(pfn));
       h.update(pfnBuf);
       h.update(page);
       out.pfns.push(pfn);

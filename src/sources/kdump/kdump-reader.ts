@@ -315,17 +315,16 @@ export class KdumpSource implements PageSource, PhysicalMemory {
     const size = buf.readUInt32LE(at + 8);
     const flags = buf.readUInt32LE(at + 12);
     const bs = this.bs;
-    const where = () => `page descriptor ${di}${pfn >= 0 ? ` (PFN ${pfn})` : ''} at offset ${this.offDesc + di * PAGE_DESC_SIZE}`;
     if (this.incomplete && (offset === 0 || size === 0 || offset + size > this.file.size)) return LOST;
-    if (flags & ~COMPRESSION_FLAGS) throw new InputError(this.path, `${where()}: unknown flags 0x${flags.toString(16)}`);
+    if (flags & ~COMPRESSION_FLAGS) throw new InputError(this.path, `${this.where(di, pfn)}: unknown flags 0x${flags.toString(16)}`);
     if (offset >= this.dataStart && offset < this.file.size && offset + size > this.file.size) {
-      throw new InputError(this.path, `truncated kdump: ${where()}: page data at offset ${offset} (+${size} bytes) ends beyond the end of the file (${this.file.size} bytes)`);
+      throw new InputError(this.path, `truncated kdump: ${this.where(di, pfn)}: page data at offset ${offset} (+${size} bytes) ends beyond the end of the file (${this.file.size} bytes)`);
     }
     if (offset < this.dataStart || offset >= MAX_U64 || offset + size > this.file.size) {
-      throw new InputError(this.path, `${where()}: page data at offset ${offset} (+${size} bytes) is outside the data area ${this.dataStart}..${this.file.size}`);
+      throw new InputError(this.path, `${this.where(di, pfn)}: page data at offset ${offset} (+${size} bytes) is outside the data area ${this.dataStart}..${this.file.size}`);
     }
     if (flags === 0) {
-      if (size !== bs) throw new InputError(this.path, `${where()}: uncompressed page of ${size} bytes (must be ${bs})`);
+      if (size !== bs) throw new InputError(this.path, `${this.where(di, pfn)}: uncompressed page of ${size} bytes (must be ${bs})`);
       if (offset === this.zeroOffset) {
         dst.fill(0, dstAt, dstAt + bs);
         return C_ZERO;
@@ -336,19 +335,24 @@ export class KdumpSource implements PageSource, PhysicalMemory {
       return C_RAW;
     }
     const codec = codecOf(flags);
-    if (codec === null) throw new InputError(this.path, `${where()}: more than one compression flag (0x${flags.toString(16)})`);
-    if (size === 0 || size > bs) throw new InputError(this.path, `${where()}: compressed page of ${size} bytes (must be 1..${bs})`);
+    if (codec === null) throw new InputError(this.path, `${this.where(di, pfn)}: more than one compression flag (0x${flags.toString(16)})`);
+    if (size === 0 || size > bs) throw new InputError(this.path, `${this.where(di, pfn)}: compressed page of ${size} bytes (must be 1..${bs})`);
     data.pos = offset;
     const p = data.peek(size, 'compressed page');
     try {
       this.decompressor.decompress(codec, p.buf, p.at, p.at + size, dst, dstAt);
     } catch (e) {
       if (e instanceof DecompressError) {
-        throw new InputError(this.path, `corrupt compressed page (${where()}, data at offset ${offset}, ${size} bytes): ${e.message}`);
+        throw new InputError(this.path, `corrupt compressed page (${this.where(di, pfn)}, data at offset ${offset}, ${size} bytes): ${e.message}`);
       }
       throw e;
     }
     return CODEC_COUNTER[codec];
+  }
+
+  /** names a descriptor in messages */
+  private where(di: number, pfn: number): string {
+    return `page descriptor ${di}${pfn >= 0 ? ` (PFN ${pfn})` : ''} at offset ${this.offDesc + di * PAGE_DESC_SIZE}`;
   }
 
   private readDesc(di: number): Buffer {
