@@ -70,6 +70,20 @@ test('header versions before 6: PFN range and max_mapnr from the older fields', 
   }
 });
 
+test('VMCOREINFO from the ELF notes when the sub-header gives none (as QEMU may write)', () => {
+  const b = Buffer.from(ZLIB);
+  const bs = b.readInt32LE(428);
+  assert.ok(b.readBigUInt64LE(bs + 56) > 0n, 'the fixture carries the ELF notes');
+  b.writeBigUInt64LE(0n, bs + 40);
+  const src = new KdumpSource(InputFile.open(write('notes-only.kd', b)), { allPages: true });
+  try {
+    assert.equal(src.info.vmcoreinfo_keys, 104);
+    assert.equal(src.vmcoreinfo?.get('OSRELEASE'), loadExpected().guest_release);
+  } finally {
+    src.close();
+  }
+});
+
 test('page filter hook: only the PFNs the classifier keeps are delivered, and re-read', () => {
   const seen: string[] = [];
   const options: DumpSourceOptions = {
