@@ -84,6 +84,16 @@ test('VMCOREINFO from the ELF notes when the sub-header gives none (as QEMU may 
   }
 });
 
+test('timestamps a Date cannot hold are kept as numbers', () => {
+  for (const t of [2n ** 62n, 2n ** 43n, 1n]) {
+    const b = Buffer.from(ZLIB);
+    b.writeBigInt64LE(t, 408);
+    const src = new KdumpSource(InputFile.open(write('time.kd', b)), { allPages: true });
+    src.close();
+    assert.ok(src.info.timestamp === Number(t) || src.info.timestamp === '1970-01-01T00:00:01.000Z', String(src.info.timestamp));
+  }
+});
+
 test('page filter hook: only the PFNs the classifier keeps are delivered, and re-read', () => {
   const seen: string[] = [];
   const options: DumpSourceOptions = {

@@ -199,7 +199,8 @@ export class KdumpSource implements PageSource, PhysicalMemory {
     if (sub.split) info.split = { start_pfn: this.startPfn, end_pfn: this.endPfn };
     info.utsname = h.utsname;
     info.kernel_release = h.utsname.release;
-    if (h.timestamp > 0) info.timestamp = new Date(h.timestamp * 1000).toISOString();
+    // seconds since 1970; beyond what a Date holds (±8.64e12 s) it is kept as the number it is
+    if (h.timestamp > 0) info.timestamp = h.timestamp < 8.64e12 ? new Date(h.timestamp * 1000).toISOString() : h.timestamp;
     info.nr_cpus = h.nrCpus;
     info.ram_pages = counts.ram;
     info.dumped_pages = counts.dumped;
