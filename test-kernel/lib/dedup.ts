@@ -1,0 +1,153 @@
+/**
+ * Shared pieces of the dedup kernel tests (issue 5): the patched kernel (the
+ * series in kernel/patches/, built as variant "dedup", incrementally on top of
+ * the stock build), the guest-side tools, boot parameters, and a measurement
+ * that runs the unchanged kernel/guest/zswap-measure on the dedup kernel.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureKernel, GuestError, REPO_ROOT, runJob, tail } from './guest.js';
+import type { Measurement } from './measure.js';
+
+export const PATCHES = join(REPO_ROOT, 'kernel', 'patches');
+const KERNEL_DIR = join(REPO_ROOT, 'kernel');
+
+/** Run a kernel/ script with --print-path; stderr streams through; resolves the printed path. */
+export function runPathScript(script: string, args: string[] = [], okCodes = [0]): Promise<string> {
+  const started = Date.now();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(join(KERNEL_DIR, script), [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      process.stderr.write(c);
+    });
+    child.on('error', (e) => reject(new GuestError(`${script}: cannot run: ${e.message}`)));
+    child.on('close', (code, signal) => {
+      if (code === null || !okCodes.includes(code)) {
+        reject(new GuestError(`${script} failed (exit ${code ?? signal}):\n${tail(stderr, 80)}`));
+        return;
+      }
+      process.stderr.write(`${script}: done (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+      resolvePromise(stdout.trim().split('\n').pop() ?? '');
+    });
+  });
+}
+
+/**
+ * The dedup kernel: the stock kernel first (cached, and the base of the
+ * incremental build), then kernel/seed-variant.sh copies its trees to variant
+ * "dedup" (once; exit 1 = nothing to seed, a full build follows), then
+ * build-kernel.sh applies kernel/patches and builds.
+ */
+export async function ensureDedupKernel(): Promise<string> {
+  await ensureKernel();
+  await runPathScript('seed-variant.sh', ['--to', 'dedup'], [0, 1]);
+  return ensureKernel({ variant: 'dedup', patches: PATCHES });
+}
+
+/** Directory of the static guest tools (dedup-integrity, dedup-timing, test_zswap). */
+export async function ensureDedupTools(): Promise<string> {
+  const dir = await runPathScript('build-dedup-tools.sh', ['--print-path']);
+  if (!existsSync(join(dir, 'test_zswap'))) throw new GuestError(`build-dedup-tools.sh printed ${dir}, which has no test_zswap`);
+  return dir;
+}
+
+/** Boot parameters: every stored page stays in zswap (no pool limit, no shrinker), dedup as asked. */
+export function dedupBootParams(compressor: string, dedup: boolean, scope: 'global' | 'memcg' = 'global'): string[] {
+  return [
+    'zswap.enabled=1',
+    `zswap.compressor=${compressor}`,
+    'zswap.zpool=zsmalloc',
+    'zswap.max_pool_percent=100',
+    'zswap.shrinker_enabled=0',
+    `zswap.dedup=${dedup ? 1 : 0}`,
+    `zswap.dedup_scope=${scope}`,
+  ];
+}
+
+/** "key value" lines → map; lines starting with `skip` prefixes are collected apart. */
+export function parseKeyValues(text: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const sp = line.indexOf(' ');
+    if (sp < 0) continue;
+    values.set(line.slice(0, sp), line.slice(sp + 1));
+  }
+  return values;
+}
+
+/** zswap-measure (kernel/guest/zswap-measure, unchanged) on the dedup kernel. */
+export async function measureDedup(opts: {
+  kernel: string;
+  initrd: string;
+  compressor: string;
+  dedup: boolean;
+  scope?: 'global' | 'memcg';
+  pageSetFile: string;
+  pages: number;
+}): Promise<Measurement & { slab: Map<string, string> }> {
+  const run = await runJob({
+    kernel: opts.kernel,
+    initrd: opts.initrd,
+    memoryMiB: 512,
+    append: dedupBootParams(opts.compressor, opts.dedup, opts.scope),
+    swapMiB: Math.max(16, Math.ceil((opts.pages * 2 * 4096) / (1 << 20))),
+    files: { 'pageset.raw': opts.pageSetFile },
+    script: [
+      'zswap-measure /job/pageset.raw >/out/result.txt',
+      'for p in dedup dedup_scope; do echo "zswap.param.$p $(cat /sys/module/zswap/parameters/$p)"; done >>/out/result.txt',
+      // the real sizes of the two structures, from their slab caches
+      'for c in zswap_entry zswap_obj; do for f in object_size slab_size objs_per_slab; do echo "slab.$c.$f $(cat /sys/kernel/slab/$c/$f)"; done; done >/out/slab.txt',
+      '',
+    ].join('\n'),
+    timeoutMs: 300_000,
+  });
+  const text = run.outputs['result.txt']?.toString() ?? '';
+  const values = new Map<string, string>();
+  const zsmalloc: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    if (line.startsWith('zsmalloc ')) { zsmalloc.push(line.slice(9)); continue; }
+    const sp = line.indexOf(' ');
+    values.set(line.slice(0, sp), line.slice(sp + 1));
+  }
+  const num = (key: string): number => {
+    const v = values.get(key);
+    if (v === undefined || !/^-?\d+$/.test(v)) throw new GuestError(`guest result lacks a number for ${key} (got ${v}); result.txt:\n${text}`);
+    return Number(v);
+  };
+  return {
+    values,
+    zsmalloc,
+    console: run.console,
+    durationMs: run.durationMs,
+    num,
+    delta: (kind, name) => num(`after.${kind}.${name}`) - num(`before.${kind}.${name}`),
+    slab: parseKeyValues(run.outputs['slab.txt']?.toString() ?? ''),
+  };
+}
+
+/** The analyzer's result fields the dedup tests compare (`zswap-dedup analyze -f json`). */
+export interface DedupResult {
+  compressor: string;
+  dedup: boolean;
+  stored_pages: number;
+  rejected_pages: number;
+  rejects: { compress_fail: number; compress_poor: number; alloc_fail: number; pool_limit: number };
+  compressed_bytes: number;
+  pool_pages: number;
+  pool_objects: number;
+  unique_objects?: number;
+  duplicate_pages?: number;
+}
+
+export interface DedupReport {
+  pages: { total: number; zero: number; nonzero: number; distinct_contents: number };
+  results: DedupResult[];
+  hash: { hash_matches: number; verify_failures: number };
+}
