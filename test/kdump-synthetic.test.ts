@@ -183,3 +183,16 @@ test('a flattened ELF file is handed to the ELF reader and reads as the ELF file
   assert.equal(viaFlat.digest, direct.digest);
   assert.deepEqual(viaFlat.source.info.flattened, { pieces: pieces.length, size: data.length, gap_bytes: 0 });
 });
+
+test('flattened files of thousands of tiny pieces are refused (each read would cost a read per piece)', () => {
+  const data = Buffer.alloc(5000 * 8, 1);
+  const pieces: [number, number][] = [];
+  for (let at = 0; at < data.length; at += 8) pieces.push([at, 8]);
+  const f = write('tiny.flat', flatten(data, pieces));
+  assert.throws(() => new FlattenedFile(InputFile.open(f)), /more than 4096 pieces smaller than 512 bytes/);
+  // a few hundred small ones are fine
+  const ok = write('small.flat', flatten(data, pieces.slice(0, 300)));
+  const g = new FlattenedFile(InputFile.open(ok));
+  assert.equal(g.pieces, 300);
+  g.close();
+});

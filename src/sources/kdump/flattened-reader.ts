@@ -27,6 +27,9 @@ const PIECE_HEADER_SIZE = 16;
 const MAX_OFFSET = 2 ** 52;
 /** piece map entries; 3 doubles each (24 bytes): 2^24 pieces is 384 MiB, far beyond real files */
 const MAX_PIECES = 1 << 24;
+/** pieces under SMALL_PIECE bytes accepted (real files have a handful: the headers) */
+const SMALL_PIECE = 512;
+const MAX_SMALL_PIECES = 4096;
 /** unwritten bytes accepted beyond twice the flattened file's size */
 const MAX_GAP_BASE = 64 << 20;
 /** piece headers read at a time while scanning */
@@ -75,6 +78,7 @@ export class FlattenedFile implements ByteSource {
     let poss: Float64Array = new Float64Array(cap);
     let lens: Float64Array = new Float64Array(cap);
     let n = 0;
+    let small = 0;
     let sorted = true;
     let pos = FLAT_HEADER_SIZE;
     const win = Buffer.allocUnsafe(Math.min(SCAN_WINDOW, file.size));
@@ -106,6 +110,11 @@ export class FlattenedFile implements ByteSource {
         throw new InputError(path, `truncated flattened dump: piece at offset ${pos} holds ${len} bytes, only ${file.size - data} remain`);
       }
       if (len > 0) {
+        if (len < SMALL_PIECE && ++small > MAX_SMALL_PIECES) {
+          // makedumpfile and QEMU buffer their writes: only headers come as small pieces. Thousands of
+          // tiny pieces would make every read of the dump cost a read per piece.
+          throw new InputError(path, `flattened dump: more than ${MAX_SMALL_PIECES} pieces smaller than ${SMALL_PIECE} bytes (the one at offset ${pos} has ${len})`);
+        }
         if (n === cap) {
           if (n >= MAX_PIECES) throw new InputError(path, `flattened dump: more than ${MAX_PIECES} pieces`);
           cap *= 2;
