@@ -13,6 +13,8 @@ src/sources/kdump/.
   recompress SRC DST CODEC       rewrites an uncompressed kdump file with every stored page
                                  compressed by libsnappy (snappy) or libzstd level 1 (zstd), kept
                                  as is when that is not smaller, as makedumpfile does
+  trim SRC PFNS_JSON DST         a kdump file holding only the pages of SRC at the given PFNs (the
+                                 other dumped pages become excluded ones: bitmap bit cleared)
   expect ELF KDUMP [KEY=VALUE…]  expected figures of a kdump or flattened file (JSON on stdout)
   report LOG                     makedumpfile's page report (--message-level 31) as JSON
 """
@@ -227,6 +229,33 @@ def recompress(src, dst, codec):
         g.write(head + table + body)
 
 
+def trim(src, keep_json, dst):
+    d = open(src, 'rb').read()
+    k = Kdump(d)
+    keep = set(json.load(open(keep_json)))
+    pfns = k.pfns()
+    descs = k.descs()
+    old_zero = k.off_desc + 24 * len(descs)
+    kept = [(p, desc) for p, desc in zip(pfns, descs) if p in keep]
+    head = bytearray(d[:k.off_desc])
+    for p in pfns:
+        if p not in keep:
+            head[k.off_bitmap2 + p // 8] &= ~(1 << (p % 8)) & 0xFF
+    data_start = k.off_desc + 24 * len(kept)
+    table = bytearray()
+    body = bytearray(d[old_zero:old_zero + PAGE])
+    assert body == bytes(PAGE), 'the first stored page is the zero page'
+    for p, (off, size, fl, pflags) in kept:
+        if off == old_zero:
+            table += struct.pack('<qIIQ', data_start, size, fl, pflags)
+            continue
+        table += struct.pack('<qIIQ', data_start + len(body), size, fl, pflags)
+        body += d[off:off + size]
+    struct.pack_into('<q', head, k.bs + 64, data_start + len(body))  # offset_eraseinfo (size 0)
+    with open(dst, 'wb') as g:
+        g.write(head + table + body)
+
+
 def expect(elf_path, kdump_path, extra):
     raw = open(kdump_path, 'rb').read()
     flat = None
@@ -317,6 +346,8 @@ def main():
         sys.exit('no split part holds all the workload pages')
     elif cmd == 'recompress':
         recompress(*args)
+    elif cmd == 'trim':
+        trim(*args)
     elif cmd == 'expect':
         print(json.dumps(expect(args[0], args[1], args[2:]), indent=1))
     elif cmd == 'report':

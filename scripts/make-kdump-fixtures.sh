@@ -132,6 +132,17 @@ makedumpfile -c -d 23 --message-level 31 "$work/linux-norm.elf" "$work/whole.kd"
 makedumpfile -F -c -d 23 "$work/linux-norm.elf" >"$work/whole.flat" 2>/dev/null
 $fx report "$work/whole.log" >"$work/whole-report.json"
 
+# ---- 6. the whole -d 23 zlib dump trimmed to the workload's pages and the kernel metadata the
+#      page classifier reads (page tables, mem_section, mem_map): linux-classify.kd. The PFNs to
+#      keep come from our classifier run on the whole dump (scripts/kdump-classifier-pfns.mjs);
+#      what the tests expect of the file does not: it holds the 96 workload pages (anonymous) and
+#      kernel metadata only, by construction.
+(cd "$root" && npx tsc -p . >/dev/null 2>&1) || echo "tsc reported errors; using what it emitted" >&2
+node "$here/kdump-classifier-pfns.mjs" "$work/whole.kd" >"$work/metadata-pfns.json"
+$py -c 'import json,sys; m=json.load(open(sys.argv[1])); w=[int(p) for p in json.load(open(sys.argv[2]))]; print(json.dumps(sorted(set(m)|set(w))))' \
+	"$work/metadata-pfns.json" "$work/workload.json" >"$work/keep.json"
+$fx trim "$work/whole.kd" "$work/keep.json" "$work/linux-classify.kd"
+
 # ---- fixtures and expected figures
 mkdir -p "$out"
 mdf=$(makedumpfile -v 2>&1 | sed -n 's/^makedumpfile: version \([^ ]*\).*/\1/p')
@@ -154,6 +165,7 @@ range_note="makedumpfile $mdf --split --splitblock-size 128 -d 23 of a 48 MiB Li
 	for c in snappy zstd; do
 		printf ',  "linux-%s.kd": %s\n' "$c" "$($fx expect "$work/linux-norm.elf" "$work/linux-$c.kd" "made_by=linux-none.kd with its pages compressed by lib$c (scripts/kdump-fixtures.py recompress)" "format=kdump")"
 	done
+	printf ',  "linux-classify.kd": %s\n' "$($fx expect "$work/linux-norm.elf" "$work/linux-classify.kd" "made_by=makedumpfile $mdf -c -d 23 of the whole guest, trimmed to the workload's pages and the kernel metadata the classifier reads (scripts/kdump-fixtures.py trim)" "format=kdump")"
 	printf ',  "qemu-bios-zlib.flat": %s\n' "$($fx expect "$work/bios.elf" "$work/qemu-bios-zlib.flat" "made_by=QEMU $qv dump-guest-memory kdump-zlib of a 2 MiB guest running SeaBIOS only" "format=flattened-kdump")"
 	printf ',  "qemu-bios-zlib.kd": %s\n' "$($fx expect "$work/bios.elf" "$work/qemu-bios-zlib.kd" "made_by=makedumpfile $mdf -R of qemu-bios-zlib.flat" "format=kdump")"
 	echo ' }'
@@ -177,7 +189,7 @@ for got, want, what in checks:
         sys.exit(f'check failed: {what}: {got} != {want}')
 print('whole dump: makedumpfile report agrees with the ELF', file=sys.stderr)
 EOF
-for f in linux-none.kd linux-zlib.kd linux-lzo.kd linux-snappy.kd linux-zstd.kd qemu-bios-zlib.flat qemu-bios-zlib.kd expected.json; do
+for f in linux-none.kd linux-zlib.kd linux-lzo.kd linux-snappy.kd linux-zstd.kd linux-classify.kd qemu-bios-zlib.flat qemu-bios-zlib.kd expected.json; do
 	install -m 644 "$work/$f" "$out/$f"
 done
 ls -l "$out"

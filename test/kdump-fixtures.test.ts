@@ -11,6 +11,7 @@ import { PAGE_SIZE } from '../src/compress/compressor.js';
 import { KdumpSource } from '../src/sources/kdump/kdump-reader.js';
 import { FlattenedFile } from '../src/sources/kdump/flattened-reader.js';
 import { InputFile } from '../src/sources/input-file.js';
+import { PAGE_FLAG, PageBatch } from '../src/sources/page-batch.js';
 import { runCli } from './helpers/cli.js';
 import { fixturePath, flatten, loadExpected, readDump, workloadContent } from './helpers/kdump-fixtures.js';
 import { randomBytes } from './helpers/random.js';
@@ -18,6 +19,7 @@ import { tmpDir } from './helpers/tmp.js';
 
 const expected = loadExpected();
 const LINUX = ['linux-none.kd', 'linux-zlib.kd', 'linux-lzo.kd', 'linux-snappy.kd', 'linux-zstd.kd'];
+const CLASSIFY = 'linux-classify.kd';
 const dir = tmpDir();
 
 for (const [name, x] of Object.entries(expected.fixtures)) {
@@ -170,13 +172,67 @@ test('a flattened file cut into many small pieces in shuffled order equals its k
   assert.equal((b.source.info.flattened as { pieces: number }).pieces, pieces.length);
 });
 
-test('the CLI analyzes every fixture (exit 0, pages and zero pages as expected)', () => {
+test('the CLI analyzes every fixture with --all-pages (exit 0, pages and zero pages as expected)', () => {
   for (const [name, x] of Object.entries(expected.fixtures)) {
-    const r = runCli(['analyze', '-f', 'json', '-c', 'lzo', '--threads', '1', fixturePath(name)]);
+    const r = runCli(['analyze', '-f', 'json', '-c', 'lzo', '--threads', '1', '--all-pages', fixturePath(name)]);
     assert.equal(r.status, 0, `${name}: ${r.stderr}`);
     const rep = JSON.parse(r.stdout);
     assert.equal(rep.inputs[0].format, x.format);
     assert.equal(rep.inputs[0].pages, x.pages);
     assert.equal(rep.inputs[0].zero_pages, x.zero_pages);
   }
+});
+
+test('page classification through the kdump reader: only the workload (anonymous) pages are delivered by default', () => {
+  const x = expected.fixtures[CLASSIFY];
+  const workload = Object.keys(x.workload_pages).map(Number).sort((a, b) => a - b);
+  assert.equal(workload.length, 96);
+  const src = new KdumpSource(InputFile.open(fixturePath(CLASSIFY)), { allPages: false }, 'kdump', () => assert.fail('no warning expected'));
+  try {
+    const batch = new PageBatch(40);
+    const pfns: number[] = [];
+    const pages: Buffer[] = [];
+    for (let n = src.read(batch); n > 0; n = src.read(batch)) {
+      for (let i = 0; i < n; i++) {
+        pfns.push(batch.pfn[i]);
+        assert.ok(batch.flags[i] & PAGE_FLAG.ANON, `PFN ${batch.pfn[i]} delivered as anonymous`);
+        pages.push(Buffer.from(batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE)));
+      }
+    }
+    // by construction the file holds the 96 workload pages and kernel metadata only
+    assert.deepEqual(pfns, workload);
+    pfns.forEach((p, i) => assert.ok(pages[i].equals(workloadContent(x.workload_pages[String(p)])), `PFN ${p}`));
+    const info = src.info as Record<string, any>;
+    assert.equal(src.totalPages, null);
+    assert.equal(info.classification.classified, true);
+    assert.equal(info.classification.pages.anonymous, 96);
+    assert.equal(info.classification.delivered_pages, 96);
+    assert.equal(info.pages.filtered, x.pages - 96);
+    // every RAM page the file does not hold is counted by class, once
+    const absent = Object.values(info.classification.absent_pages as Record<string, number>).reduce((a, b) => a + b, 0);
+    assert.equal(absent, x.ram_pages - x.dumped_pages);
+    // re-reading delivered pages: their descriptors are not consecutive
+    const again = Buffer.alloc(PAGE_SIZE);
+    for (let o = pages.length - 1; o >= 0; o--) {
+      src.readPage(o, again, 0);
+      assert.ok(again.equals(pages[o]), `readPage(${o})`);
+    }
+  } finally {
+    src.close();
+  }
+  const r = runCli(['analyze', '-f', 'json', '-c', 'lzo', '--threads', '1', fixturePath(CLASSIFY)]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.equal(JSON.parse(r.stdout).inputs[0].pages, 96);
+});
+
+test('a split part lacks the kernel metadata: every page is delivered, with one warning line', () => {
+  const r = runCli(['analyze', '-f', 'json', '-c', 'lzo', '--threads', '1', fixturePath('linux-zlib.kd')]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /linux-zlib\.kd: warning: pages cannot be classified/);
+  const rep = JSON.parse(r.stdout);
+  assert.equal(rep.inputs[0].pages, expected.fixtures['linux-zlib.kd'].pages);
+  assert.equal(rep.inputs[0].info.classification.classified, false);
 });

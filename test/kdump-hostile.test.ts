@@ -122,7 +122,7 @@ test('targeted corruptions: exit 2, one line naming the file and the problem', (
 });
 
 test('bounded mutation loop: every mutated fixture reads cleanly or fails with an InputError', { timeout: 240_000 }, () => {
-  const bases = ['linux-zlib.kd', 'linux-lzo.kd', 'linux-snappy.kd', 'linux-zstd.kd', 'linux-none.kd', 'qemu-bios-zlib.flat', 'qemu-bios-zlib.kd'];
+  const bases = ['linux-zlib.kd', 'linux-lzo.kd', 'linux-snappy.kd', 'linux-zstd.kd', 'linux-none.kd', 'linux-classify.kd', 'qemu-bios-zlib.flat', 'qemu-bios-zlib.kd'];
   const rng = new Rng(20241130);
   const counts = { ok: 0, 'input-error': 0 };
   const file = path.join(dir, 'mutant');

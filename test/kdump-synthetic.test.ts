@@ -11,8 +11,6 @@ import { PAGE_SIZE } from '../src/compress/compressor.js';
 import { InputFile } from '../src/sources/input-file.js';
 import { FlattenedFile } from '../src/sources/kdump/flattened-reader.js';
 import { KdumpSource } from '../src/sources/kdump/kdump-reader.js';
-import type { DumpSourceOptions } from '../src/sources/kdump/page-filter.js';
-import { PageBatch } from '../src/sources/page-batch.js';
 import { fixturePath, flatten, loadExpected, readDump } from './helpers/kdump-fixtures.js';
 import { kdumpLayout } from './helpers/kdump-mutate.js';
 import { tmpDir } from './helpers/tmp.js';
@@ -92,52 +90,6 @@ test('timestamps a Date cannot hold are kept as numbers', () => {
     src.close();
     assert.ok(src.info.timestamp === Number(t) || src.info.timestamp === '1970-01-01T00:00:01.000Z', String(src.info.timestamp));
   }
-});
-
-test('page filter hook: only the PFNs the classifier keeps are delivered, and re-read', () => {
-  const seen: string[] = [];
-  const options: DumpSourceOptions = {
-    allPages: false,
-    pageFilter: {
-      name: 'even PFNs',
-      forDump(mem, info) {
-        seen.push(String(info.kernel_release), String(mem.vmcoreinfo?.get('OSRELEASE')));
-        return (pfn) => pfn % 2 === 0;
-      },
-    },
-  };
-  const src = new KdumpSource(InputFile.open(fixturePath('linux-zlib.kd')), options);
-  try {
-    assert.deepEqual(seen, [loadExpected().guest_release, loadExpected().guest_release]);
-    assert.equal(src.totalPages, null);
-    const batch = new PageBatch(32);
-    const pfns: number[] = [];
-    const pages: Buffer[] = [];
-    for (let n = src.read(batch); n > 0; n = src.read(batch)) {
-      for (let i = 0; i < n; i++) {
-        pfns.push(batch.pfn[i]);
-        pages.push(Buffer.from(batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE)));
-      }
-    }
-    const want = reference.pfns.filter((p) => p % 2 === 0);
-    assert.deepEqual(pfns, want);
-    const info = src.info as { page_filter: string; pages: Record<string, number> };
-    assert.equal(info.page_filter, 'even PFNs');
-    assert.equal(info.pages.filtered, reference.pages - want.length);
-    const again = Buffer.alloc(PAGE_SIZE);
-    for (let o = 0; o < pages.length; o++) {
-      src.readPage(o, again, 0);
-      assert.ok(again.equals(pages[o]), `readPage(${o})`);
-      assert.ok(again.equals(reference.all[reference.pfns.indexOf(pfns[o])]));
-    }
-  } finally {
-    src.close();
-  }
-  // without a filter, allPages false still delivers everything and says why
-  const plain = new KdumpSource(InputFile.open(fixturePath('linux-zlib.kd')), { allPages: false });
-  assert.match(String(plain.info.page_filter), /no page classifier/);
-  assert.equal(plain.totalPages, reference.pages);
-  plain.close();
 });
 
 test('flattened piece map: gaps read as zeros, reads across pieces and gaps, reads beyond the end refused', () => {

@@ -38,7 +38,7 @@ import {
   statusNames,
 } from './kdump-format.js';
 import { findElfNote } from './elf-notes.js';
-import { choosePageFilter } from './page-filter.js';
+import { openKernelPageFilter, type KernelPageFilter } from '../kernel-pages/page-filter.js';
 
 /** bytes of the second bitmap per prefix-count entry (32768 PFNs) */
 const RANK_BLOCK_BYTES = 4096;
@@ -87,7 +87,10 @@ export class KdumpSource implements PageSource, PhysicalMemory {
   /** set bits of the second bitmap before PFN k × 32768 */
   private readonly blockRank: Float64Array;
   private readonly rankStart: number;
-  private readonly keep: ((pfn: number) => boolean) | null;
+  /** the kernel page classifier's decision per PFN (src/sources/kernel-pages/page-filter.ts) */
+  private readonly filter: KernelPageFilter;
+  private readonly warn: (line: string) => void;
+  private warned = false;
 
   private readonly decompressor: PageDecompressor;
   private readonly descReader: SequentialReader;
@@ -99,7 +102,10 @@ export class KdumpSource implements PageSource, PhysicalMemory {
   // streaming position
   private pfn: number;
   private descIndex = 0;
+  /** the same bitmap bytes of the first bitmap (RAM) and of the second (dumped) */
+  private readonly window1 = Buffer.allocUnsafeSlow(BITMAP_WINDOW);
   private readonly window = Buffer.allocUnsafeSlow(BITMAP_WINDOW);
+  private readonly offBitmap1: number;
   private windowPfn = 0;
   private windowPfns = 0;
 
@@ -113,7 +119,9 @@ export class KdumpSource implements PageSource, PhysicalMemory {
     private readonly file: ByteSource,
     options: SourceOptions,
     readonly format = 'kdump',
+    warn: (line: string) => void = (line) => process.stderr.write(line + '\n'),
   ) {
+    this.warn = warn;
     const path = (this.path = file.path);
     const size = file.size;
     if (size < MAIN_HEADER_SIZE) throw new InputError(path, `truncated kdump header: the file has ${size} bytes, the header needs ${MAIN_HEADER_SIZE}`);
@@ -136,6 +144,7 @@ export class KdumpSource implements PageSource, PhysicalMemory {
     if (offBitmap1 + bitmapBytes > size) {
       throw new InputError(path, `truncated kdump: the bitmaps (${h.bitmapBlocks} blocks at offset ${offBitmap1}) end beyond the end of the file (${size} bytes)`);
     }
+    this.offBitmap1 = offBitmap1;
     this.bitmapHalf = bitmapBytes / 2;
     this.offBitmap2 = offBitmap1 + this.bitmapHalf;
     this.offDesc = offBitmap1 + bitmapBytes;
@@ -212,8 +221,11 @@ export class KdumpSource implements PageSource, PhysicalMemory {
     if (osrelease !== undefined) info.osrelease = osrelease;
     this.syncCounts();
 
-    this.keep = choosePageFilter(options, this, info);
-    this.totalPages = this.keep || this.incomplete ? null : this.ndesc;
+    // which pages zswap would see: the kernel page classifier, through readPhys and VMCOREINFO
+    this.filter = openKernelPageFilter(this, options);
+    this.totalPages = (options.allPages || !this.filter.classifying) && !this.incomplete ? this.ndesc : null;
+    if (this.filter.warning) info.warning = this.filter.warning;
+    info.classification = this.filter.info();
   }
 
   get totalBytes(): number {
@@ -226,19 +238,24 @@ export class KdumpSource implements PageSource, PhysicalMemory {
 
   read(batch: PageBatch): number {
     batch.reset();
-    const win = this.window;
+    const w1 = this.window1;
+    const w2 = this.window;
     const end = this.endPfn;
-    const keep = this.keep;
+    const filter = this.filter;
     let pfn = this.pfn;
     while (batch.count < batch.capacity && pfn < end) {
       if (pfn < this.windowPfn || pfn >= this.windowPfn + this.windowPfns) this.loadWindow(pfn);
       const d = pfn - this.windowPfn;
-      const byte = win[d >>> 3];
-      if (byte === 0) {
+      const ram = w1[d >>> 3];
+      const dumped = w2[d >>> 3];
+      if ((ram | dumped) === 0) {
         pfn += 8 - (d & 7);
         continue;
       }
-      if ((byte & (1 << (d & 7))) === 0) {
+      const bit = 1 << (d & 7);
+      if ((dumped & bit) === 0) {
+        // RAM the dump left out (excluded by its dump level): the classifier counts it by class
+        if (ram & bit) filter.absent(pfn);
         pfn++;
         continue;
       }
@@ -250,7 +267,8 @@ export class KdumpSource implements PageSource, PhysicalMemory {
       }
       this.descReader.pos = this.offDesc + di * PAGE_DESC_SIZE;
       const { buf, at } = this.descReader.peek(PAGE_DESC_SIZE, 'page descriptor');
-      if (keep !== null && !keep(pfn)) {
+      const flags = filter.decide(pfn);
+      if (flags < 0) {
         this.counts[C_FILTERED]++;
         pfn++;
         continue;
@@ -262,7 +280,7 @@ export class KdumpSource implements PageSource, PhysicalMemory {
       } else {
         this.counts[r]++;
         batch.pfn[i] = pfn;
-        batch.flags[i] = 0;
+        batch.flags[i] = flags;
         this.ordinals.push(di);
         batch.count++;
       }
@@ -273,6 +291,12 @@ export class KdumpSource implements PageSource, PhysicalMemory {
       throw new InputError(this.path, `file changed while reading: ${this.descIndex} pages found in the bitmap, ${this.ndesc} when it was opened`);
     }
     this.syncCounts();
+    this.info.classification = filter.info();
+    if (batch.count === 0 && filter.warning && !this.warned) {
+      // at the end, so that a run that fails on a later error still prints one line
+      this.warned = true;
+      this.warn(`zswap-dedup: ${this.path}: warning: ${filter.warning}`);
+    }
     return batch.count;
   }
 
@@ -386,7 +410,8 @@ export class KdumpSource implements PageSource, PhysicalMemory {
     const first = pfn - (pfn % 8);
     const byteAt = first / 8;
     const n = Math.min(BITMAP_WINDOW, this.bitmapHalf - byteAt);
-    this.file.readExactly(this.window, 0, n, this.offBitmap2 + byteAt, 'bitmap');
+    this.file.readExactly(this.window1, 0, n, this.offBitmap1 + byteAt, 'first bitmap');
+    this.file.readExactly(this.window, 0, n, this.offBitmap2 + byteAt, 'second bitmap');
     this.windowPfn = first;
     this.windowPfns = n * 8;
   }
