@@ -1,6 +1,6 @@
 /**
  * What the fixtures do not show by themselves: incomplete dumps (makedumpfile ran out of space),
- * older header versions, the page-filter hook, and the flattened reader's piece map in corner
+ * older header versions, VMCOREINFO from the notes, and the flattened reader's piece map in corner
  * cases. Files are edited copies of the fixtures; expected pages come from the unedited fixture.
  */
 import assert from 'node:assert/strict';

@@ -1,7 +1,11 @@
 /**
  * Reads makedumpfile's kdump-compressed format (see kdump-format.ts): pages in PFN order from the
  * second bitmap and the page descriptors, each decompressed on its own (zlib, lzo, snappy, zstd or
- * stored as is), and the dump as physical memory (readPhys) with its VMCOREINFO.
+ * stored as is), and the dump as physical memory (readPhys) with its VMCOREINFO. Which pages are
+ * delivered is the kernel page classifier's decision (kernel-pages/page-filter.ts: by default the
+ * anonymous and shmem pages zswap would see, every page with --all-pages or when the dump lacks
+ * the metadata to classify), asked before a page is decompressed; RAM the dump left out is
+ * counted by class.
  *
  * Everything the file declares is checked against the file's real size and the format's limits
  * before it is used; a page that does not decompress to exactly one page is an error naming its
