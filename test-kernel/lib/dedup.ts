@@ -49,6 +49,13 @@ export async function ensureDedupKernel(): Promise<string> {
   return ensureKernel({ variant: 'dedup', patches: PATCHES });
 }
 
+/** The dedup kernel with KASAN and lockdep (kernel/build-debug-kernel.sh: a full build, 20-40 min). */
+export async function ensureDebugKernel(): Promise<string> {
+  const path = await runPathScript('build-debug-kernel.sh', ['--print-path']);
+  if (!existsSync(path)) throw new GuestError(`build-debug-kernel.sh printed ${path}, which does not exist`);
+  return path;
+}
+
 /** Directory of the static guest tools (dedup-integrity, dedup-timing, test_zswap). */
 export async function ensureDedupTools(): Promise<string> {
   const dir = await runPathScript('build-dedup-tools.sh', ['--print-path']);
