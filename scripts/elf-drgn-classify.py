@@ -46,7 +46,9 @@ def pt_load_pfns(path):
         typ, = struct.unpack_from('<I', ph, 56 * i)
         if typ != 1:
             continue
-        _off, _va, pa, filesz, memsz = struct.unpack_from('<QQQQQ', ph, 56 * i + 8)
+        _off, va, pa, filesz, memsz = struct.unpack_from('<QQQQQ', ph, 56 * i + 8)
+        if va >= 0xffffffff80000000:
+            continue  # a kernel-text alias of RAM described by another PT_LOAD
         out.append(((pa + 4095) // 4096, (pa + memsz) // 4096, (pa + filesz) // 4096))
     return out
 

@@ -5,6 +5,7 @@
 // The fixture's expected classification does not come from here (drgn gives it), so a wrong
 // list only makes the fixture's test fail. Needs `npx tsc -p .` first.
 // Usage: node scripts/elf-vmcore-metadata-pages.mjs VMCORE > pfns.json
+import fs from 'node:fs';
 import { InputFile } from '../dist/src/sources/input-file.js';
 import { openElf } from '../dist/src/sources/elf/elf-reader.js';
 import { layoutFromVmcoreinfo } from '../dist/src/sources/kernel-pages/kernel-layout.js';
@@ -24,6 +25,20 @@ const recorder = {
 };
 const c = new PageClassifier(recorder, lr.layout);
 c.probe(src.maxPfn);
-for (let pfn = 0; pfn < src.maxPfn; pfn++) c.classify(pfn);
+// the page frames the dump describes (PT_LOAD physical ranges), as a reader classifies them
+const fd = fs.openSync(process.argv[2], 'r');
+const eh = Buffer.alloc(64);
+fs.readSync(fd, eh, 0, 64, 0);
+const phoff = Number(eh.readBigUInt64LE(32));
+const phnum = eh.readUInt16LE(56);
+const ph = Buffer.alloc(56 * phnum);
+fs.readSync(fd, ph, 0, ph.length, phoff);
+fs.closeSync(fd);
+for (let i = 0; i < phnum; i++) {
+  if (ph.readUInt32LE(i * 56) !== 1 || ph.readBigUInt64LE(i * 56 + 16) >= 0xffffffff80000000n) continue;
+  const pa = Number(ph.readBigUInt64LE(i * 56 + 24));
+  const memsz = Number(ph.readBigUInt64LE(i * 56 + 40));
+  for (let pfn = Math.ceil(pa / 4096); pfn < Math.floor((pa + memsz) / 4096); pfn++) c.classify(pfn);
+}
 process.stdout.write(JSON.stringify([...touched].sort((a, b) => a - b)) + '\n');
 src.close();
