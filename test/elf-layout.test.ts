@@ -224,3 +224,41 @@ test('process core: overlapping virtual ranges are refused', () => {
   );
   assert.throws(() => open(p), (e: unknown) => e instanceof InputError && /overlap at 0x502000/.test(e.message));
 });
+
+test('extended program header numbering (e_phnum = PN_XNUM, the count in section header 0)', () => {
+  const core = buildCore({ notes: [QEMU_NOTE], loads: [{ vaddr: 0n, paddr: 0x5000, data: pages(9, 2) }] });
+  const sh = Buffer.alloc(64);
+  sh.writeUInt32LE(2, 44); // sh_info: 2 program headers
+  const file = Buffer.concat([core, sh]);
+  file.writeUInt16LE(0xffff, 56);
+  file.writeBigUInt64LE(BigInt(core.length), 40);
+  file.writeUInt16LE(64, 58);
+  file.writeUInt16LE(1, 60);
+  const src = open(write(file));
+  assert.deepEqual(drain(src).pfns, [5, 6]);
+  src.close();
+});
+
+test("QEMU 7.2's header layout: e_ehsize 8, a section header before the program headers", () => {
+  const core = buildCore({ gap: 128, notes: [QEMU_NOTE], loads: [{ vaddr: 0n, paddr: 0, data: pages(8, 2) }] });
+  // move the program headers 128 bytes on (into the gap), leave a section header in their place
+  const phnum = core.readUInt16LE(56);
+  const notesAt = 64 + 56 * phnum;
+  const moved = Buffer.alloc(core.length);
+  core.copy(moved, 0, 0, 64);
+  const ph = Buffer.from(core.subarray(64, notesAt));
+  ph.copy(moved, 64 + 128);
+  const notesLen = Number(core.readBigUInt64LE(64 + 32));
+  core.copy(moved, notesAt + 128, notesAt, notesAt + notesLen);
+  core.copy(moved, notesAt + 128 + notesLen, notesAt + notesLen + 128);
+  moved.writeBigUInt64LE(BigInt(notesAt + 128), 64 + 128 + 8); // PT_NOTE p_offset
+  moved.writeBigUInt64LE(192n, 32); // e_phoff
+  moved.writeBigUInt64LE(64n, 40); // e_shoff
+  moved.writeUInt16LE(8, 52); // e_ehsize as QEMU 7.2 writes it
+  const src = open(write(moved));
+  assert.equal(src.info.kind, 'kernel vmcore');
+  const d = drain(src);
+  assert.deepEqual(d.pfns, [0, 1]);
+  assert.equal(d.pages[1].readUInt32LE(4), 8);
+  src.close();
+});
