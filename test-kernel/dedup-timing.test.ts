@@ -1,0 +1,105 @@
+/**
+ * Cost of dedup: time per zswap store and per load with dedup off and on,
+ * measured in one guest run per compressor (TCG timings are only comparable
+ * within a run).  kernel/dedup/dedup-timing copies a page set into anonymous
+ * memory, times MADV_PAGEOUT of it (one store per page, plus reclaim's own
+ * work) and the read faults that bring it back (one load per page), for dedup
+ * off and on, alternating, $ZSWAP_DEDUP_TIMING_ROUNDS rounds (default 5);
+ * medians are reported.  Two page sets, both with only pages every
+ * compressor stores: "x1" (distinct pages: with dedup on every store is a
+ * miss: hash, lookup, compress, object) and "x8" (each page 8 times: 7 of 8
+ * stores are hits: hash, lookup, decompress, compare).
+ *
+ * Asserts only what must hold whatever the timing: every page was stored in
+ * both modes.  The figures go to the cover letter and kernel/README-dedup.md.
+ * Compressors: $ZSWAP_DEDUP_TIMING_COMPRESSORS (default lz4,zstd,deflate).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureInitramfs, runJob } from './lib/guest.js';
+import { dedupBootParams, ensureDedupKernel, ensureDedupTools } from './lib/dedup.js';
+import { timingSet } from './lib/dedup-pagesets.js';
+import { loadCorpus, type PageSet } from './lib/pagesets.js';
+
+const COMPRESSORS = (process.env.ZSWAP_DEDUP_TIMING_COMPRESSORS || 'lz4,zstd,deflate').split(',').filter(Boolean);
+const ROUNDS = Number(process.env.ZSWAP_DEDUP_TIMING_ROUNDS || 5);
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+describe('dedup cost: store and load time, off vs on, one guest run per compressor', { concurrency: 1 }, () => {
+  let kernel = '';
+  let initrd = '';
+  let tools = '';
+  let dir = '';
+  let sets: { set: PageSet; file: string }[] = [];
+  const table: string[] = [];
+
+  before(async () => {
+    kernel = await ensureDedupKernel();
+    initrd = await ensureInitramfs();
+    tools = await ensureDedupTools();
+    const corpus = loadCorpus();
+    dir = mkdtempSync(join(tmpdir(), 'zswap-dedup-timing-'));
+    sets = [timingSet(corpus, 1024, 1), timingSet(corpus, 128, 8)].map((set) => {
+      const file = join(dir, `${set.name}.raw`);
+      writeFileSync(file, set.data);
+      return { set, file };
+    });
+  });
+
+  after(() => {
+    if (table.length) {
+      console.log(`\nper page, median of ${ROUNDS} rounds (ns; TCG, comparable only within a row's guest run):\n`
+        + `${'compressor/set'.padEnd(18)}${['store off', 'store on', 'on/off', 'load off', 'load on', 'on/off'].map((h) => h.padStart(11)).join('')}\n${table.join('\n')}`);
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const compressor of COMPRESSORS) {
+    it(`timing / ${compressor}`, async () => {
+      const files: Record<string, string> = { 'dedup-timing': join(tools, 'dedup-timing') };
+      for (const { set, file } of sets) files[`${set.name}.raw`] = file;
+      const run = await runJob({
+        kernel,
+        initrd,
+        memoryMiB: 512,
+        append: dedupBootParams(compressor, false),
+        swapMiB: 64,
+        files,
+        script: `mkswap /dev/vda >/dev/null && swapon /dev/vda || exit 1\n${sets.map(({ set }) => `echo "set ${set.name}" >>/out/timing.txt\n/job/dedup-timing /job/${set.name}.raw ${ROUNDS} >>/out/timing.txt || exit 1`).join('\n')}\n`,
+        timeoutMs: 900_000,
+      });
+      const text = run.outputs['timing.txt']?.toString() ?? '';
+      let current = '';
+      const rows = new Map<string, { store: number[]; load: number[]; stored: number[] }[]>();
+      for (const line of text.split('\n')) {
+        const s = /^set (\S+)/.exec(line);
+        if (s) { current = s[1]; rows.set(current, [{ store: [], load: [], stored: [] }, { store: [], load: [], stored: [] }]); continue; }
+        const m = /^round \d+ dedup (\d) store_ns (\d+) load_ns (\d+) stored (\d+)/.exec(line);
+        if (!m) continue;
+        const r = rows.get(current)![Number(m[1])];
+        r.store.push(Number(m[2]));
+        r.load.push(Number(m[3]));
+        r.stored.push(Number(m[4]));
+      }
+      for (const { set } of sets) {
+        const r = rows.get(set.name);
+        assert.ok(r && r[0].store.length === ROUNDS && r[1].store.length === ROUNDS, `all rounds ran for ${set.name}:\n${text}`);
+        for (const mode of r) assert.ok(mode.stored.every((n) => n === set.pages), `every page of ${set.name} stored in every round:\n${text}`);
+        const [off, on] = r;
+        const so = median(off.store);
+        const sn = median(on.store);
+        const lo = median(off.load);
+        const ln = median(on.load);
+        table.push(`${`${compressor}/${set.name}`.padEnd(18)}${[so, sn].map((x) => x.toFixed(0).padStart(11)).join('')}${(sn / so).toFixed(2).padStart(11)}${[lo, ln].map((x) => x.toFixed(0).padStart(11)).join('')}${(ln / lo).toFixed(2).padStart(11)}`);
+      }
+      console.log(`${compressor}: guest ${(run.durationMs / 1000).toFixed(0)} s\n${text}`);
+    });
+  }
+});
