@@ -48,7 +48,7 @@ for (const [name, x] of Object.entries(expected.fixtures)) {
       assert.deepEqual(info.split ? [info.split.start_pfn, info.split.end_pfn] : null, x.split);
       assert.equal(info.vmcoreinfo_keys, x.vmcoreinfo_keys);
       assert.equal(info.osrelease, x.osrelease ?? undefined);
-      assert.equal(info.kernel_release, x.kernel_release);
+      assert.equal(info.kernel_release, x.kernel_release || x.osrelease || null);
       if (x.flattened) assert.deepEqual(info.flattened, x.flattened);
       // the workload's pages, rebuilt from the formula
       assert.deepEqual(Object.keys(x.workload_pages).sort(), Object.keys(name.startsWith('linux') ? expected.workload : {}).sort());

@@ -144,6 +144,10 @@ export type Outcome = 'ok' | 'input-error';
  */
 export function readOutcome(file: string): { outcome: Outcome; message?: string } {
   let src;
+  // the readers' one-line warnings (an unclassifiable dump) would flood the output of a long loop
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
+    String(chunk).includes(`${file}: warning: `) ? true : (write as (...a: unknown[]) => boolean).call(process.stderr, chunk, ...rest)) as typeof process.stderr.write;
   try {
     src = openSource(file, 'auto', { allPages: true });
     const batch = new PageBatch(64);
@@ -163,6 +167,7 @@ export function readOutcome(file: string): { outcome: Outcome; message?: string 
     }
     throw e;
   } finally {
+    process.stderr.write = write;
     src?.close();
   }
 }

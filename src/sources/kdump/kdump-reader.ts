@@ -95,6 +95,7 @@ export class KdumpSource implements PageSource, PhysicalMemory {
   private readonly filter: KernelPageFilter;
   private readonly warn: (line: string) => void;
   private warned = false;
+  private readonly allPages: boolean;
 
   private readonly decompressor: PageDecompressor;
   private readonly descReader: SequentialReader;
@@ -126,6 +127,7 @@ export class KdumpSource implements PageSource, PhysicalMemory {
     warn: (line: string) => void = (line) => process.stderr.write(line + '\n'),
   ) {
     this.warn = warn;
+    this.allPages = options.allPages;
     const path = (this.path = file.path);
     const size = file.size;
     if (size < MAIN_HEADER_SIZE) throw new InputError(path, `truncated kdump header: the file has ${size} bytes, the header needs ${MAIN_HEADER_SIZE}`);
@@ -211,7 +213,7 @@ export class KdumpSource implements PageSource, PhysicalMemory {
     info.phys_base = `0x${sub.physBase.toString(16)}`;
     if (sub.split) info.split = { start_pfn: this.startPfn, end_pfn: this.endPfn };
     info.utsname = h.utsname;
-    info.kernel_release = h.utsname.release;
+    // QEMU leaves utsname empty: the release is then VMCOREINFO's, if any
     // seconds since 1970; beyond what a Date holds (±8.64e12 s) it is kept as the number it is
     if (h.timestamp > 0) info.timestamp = h.timestamp < 8.64e12 ? new Date(h.timestamp * 1000).toISOString() : h.timestamp;
     info.nr_cpus = h.nrCpus;
@@ -223,6 +225,7 @@ export class KdumpSource implements PageSource, PhysicalMemory {
     info.vmcoreinfo_keys = this.vmcoreinfo?.size ?? 0;
     const osrelease = this.vmcoreinfo?.get('OSRELEASE');
     if (osrelease !== undefined) info.osrelease = osrelease;
+    info.kernel_release = h.utsname.release || osrelease || null;
     this.syncCounts();
 
     // which pages zswap would see: the kernel page classifier, through readPhys and VMCOREINFO
@@ -296,8 +299,9 @@ export class KdumpSource implements PageSource, PhysicalMemory {
     }
     this.syncCounts();
     this.info.classification = filter.info();
-    if (batch.count === 0 && filter.warning && !this.warned) {
-      // at the end, so that a run that fails on a later error still prints one line
+    if (batch.count === 0 && filter.warning && !this.warned && !this.allPages) {
+      // at the end, so that a run that fails on a later error still prints one line; not with
+      // --all-pages, where the classifier was not needed to choose pages
       this.warned = true;
       this.warn(`zswap-dedup: ${this.path}: warning: ${filter.warning}`);
     }
