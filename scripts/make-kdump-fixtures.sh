@@ -18,7 +18,9 @@
 #      makedumpfile -R rearrangement (qemu-bios-zlib.kd), and an ELF dump for the figures;
 #   5. the same checks on the whole (unsplit) -d 23 dump against makedumpfile's own page report,
 #      and the makedumpfile -F flattened form of it (too large to keep: 5 MB), so that
-#      expected.json also records what was verified on files not kept.
+#      expected.json also records what was verified on files not kept;
+#   6. linux-classify.kd: that whole dump trimmed to the workload's pages and the kernel metadata
+#      the page classifier reads (needs the compiled tree: it runs `npx tsc -p .` and node).
 #
 # apt-get installs (when missing): makedumpfile qemu-system-x86 busybox-static gcc libc6-dev cpio
 # python3-snappy python3-zstandard.
