@@ -40,7 +40,12 @@ export class RunStreamer {
     return this.map.pages;
   }
 
-  fill(batch: PageBatch, decide: PageDecision): number {
+  /**
+   * Fills the batch with the next pages `decide` accepts. Runs of pages past p_filesz go to
+   * `absentRun` whole when it is given (they are never delivered then), else page by page to
+   * `decide`.
+   */
+  fill(batch: PageBatch, decide: PageDecision, absentRun?: (first: number, count: number, segment: number) => void): number {
     batch.reset();
     const runs = this.runs;
     const content = batch.content;
@@ -54,6 +59,12 @@ export class RunStreamer {
     while (batch.count < batch.capacity && this.ri < runs.length) {
       const run = runs[this.ri];
       if (this.k >= run.pages) {
+        this.ri++;
+        this.k = 0;
+        continue;
+      }
+      if (run.fileOffset < 0 && absentRun) {
+        absentRun(run.first + this.k, run.pages - this.k, run.segment);
         this.ri++;
         this.k = 0;
         continue;

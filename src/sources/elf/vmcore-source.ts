@@ -42,7 +42,8 @@ export class VmcoreSource implements PageSource, PhysicalMemory {
   private readonly byPhys: ElfSegment[];
   private readonly streamer: RunStreamer;
   private readonly filter: KernelPageFilter;
-  private readonly decide: (pfn: number, inFile: boolean) => number;
+  private readonly decide: (pfn: number) => number;
+  private readonly absentRun: (first: number, count: number) => void;
   private warned = false;
 
   constructor(
@@ -88,11 +89,8 @@ export class VmcoreSource implements PageSource, PhysicalMemory {
     this.filter = openKernelPageFilter(this, options);
     this.totalPages = options.allPages || !this.filter.classifying ? inFile : null;
     const filter = this.filter;
-    this.decide = (pfn, inFile) => {
-      if (inFile) return filter.decide(pfn);
-      filter.absent(pfn);
-      return -1;
-    };
+    this.decide = (pfn) => filter.decide(pfn);
+    this.absentRun = (first, count) => filter.absentRange(first, count);
     this.info = {
       kind: 'kernel vmcore',
       detected_by: notes.evidence,
@@ -153,7 +151,7 @@ export class VmcoreSource implements PageSource, PhysicalMemory {
   }
 
   read(batch: PageBatch): number {
-    const n = this.streamer.fill(batch, this.decide);
+    const n = this.streamer.fill(batch, this.decide, this.absentRun);
     this.info.classification = this.filter.info();
     if (n === 0 && this.filter.warning && !this.warned) {
       // at the end, so that a run that fails on a later error still prints one line

@@ -97,10 +97,18 @@ export class PageClassifier {
 
   /** Checks that the section table and at least one memory map can be read; returns how many sections have one. */
   probe(maxPfn: number): number {
-    const lastSection = Math.floor(Math.max(0, maxPfn - 1) / 2 ** this.pfnSectionShift);
+    const lastSection = Math.min(
+      Math.floor(Math.max(0, maxPfn - 1) / 2 ** this.pfnSectionShift),
+      this.layout.memSectionLength * this.sectionsPerRoot - 1,
+    );
     let withMap = 0;
     let readable = false;
     for (let s = 0; s <= lastSection; s++) {
+      if (this.rootMissing(s)) {
+        // a whole root of sections without memory: skip it at once
+        s += this.sectionsPerRoot - 1 - (s % this.sectionsPerRoot);
+        continue;
+      }
       const base = this.sectionMemMap(s);
       if (base === null) continue;
       withMap++;
@@ -113,6 +121,42 @@ export class PageClassifier {
     if (withMap === 0) throw new LayoutError('no memory section of the dump has a memory map (mem_section unreadable?)');
     if (!readable) throw new LayoutError('the struct page arrays are not in the dump (or the page tables that map them are not)');
     return withMap;
+  }
+
+  /** true when section `nr` lies under a SPARSEMEM_EXTREME root that is not allocated (or beyond the table) */
+  private rootMissing(nr: number): boolean {
+    if (!this.extreme) return nr >= this.layout.memSectionLength;
+    const r = Math.floor(nr / this.sectionsPerRoot);
+    if (r >= this.layout.memSectionLength) return true;
+    this.sectionMemMap(nr);
+    return this.roots.get(r) === null;
+  }
+
+  /**
+   * Adds the classes of page frames [first, first + count) to `counts` (indexed by class),
+   * skipping whole sections and roots that have no memory map: fast for huge ranges of absent
+   * memory.
+   */
+  countRange(first: number, count: number, counts: Float64Array): void {
+    const perSection = 2 ** this.pfnSectionShift;
+    const end = first + count;
+    let pfn = first;
+    while (pfn < end) {
+      const nr = Math.floor(pfn / perSection);
+      if (this.rootMissing(nr)) {
+        const stop = Math.min(end, (nr - (nr % this.sectionsPerRoot) + this.sectionsPerRoot) * perSection);
+        counts[PAGE_CLASS.NO_STRUCT_PAGE] += stop - pfn;
+        pfn = stop;
+        continue;
+      }
+      const stop = Math.min(end, (nr + 1) * perSection);
+      if (this.sectionMemMap(nr) === null) {
+        counts[PAGE_CLASS.NO_STRUCT_PAGE] += stop - pfn;
+        pfn = stop;
+        continue;
+      }
+      for (; pfn < stop; pfn++) counts[this.classify(pfn) & CLASS_MASK]++;
+    }
   }
 
   private readU64(va: bigint): bigint | null {

@@ -10,7 +10,7 @@
  *   for each dumped page frame, in any order (PFN order is fastest):
  *     const flags = filter.decide(pfn);      // -1: skip; else deliver with batch.flags = flags
  *   for each page frame the dump describes but does not hold (filtered out):
- *     filter.absent(pfn);
+ *     filter.absent(pfn);                    // or filter.absentRange(first, count) for a run
  *   at the end: source.info.classification = filter.info(); print filter.warning if not null
  */
 import { PAGE_FLAG } from '../page-batch.js';
@@ -42,6 +42,8 @@ export interface KernelPageFilter {
    * makedumpfile: past p_filesz in an ELF vmcore, a cleared bit in a kdump bitmap).
    */
   absent(pfn: number): void;
+  /** absent() for page frames [first, first + count), fast over memory without struct pages */
+  absentRange(first: number, count: number): void;
   /** the breakdown so far, for PageSource.info */
   info(): Record<string, unknown>;
 }
@@ -98,6 +100,9 @@ class UnclassifiedFilter implements KernelPageFilter {
   absent(): void {
     this.absentPages++;
   }
+  absentRange(_first: number, count: number): void {
+    this.absentPages += count;
+  }
   info(): Record<string, unknown> {
     return { classified: false, reason: this.reason, delivered: 'all pages (unclassified)', pages: this.pages, absent_pages: this.absentPages };
   }
@@ -134,6 +139,10 @@ class ClassifyingFilter implements KernelPageFilter {
 
   absent(pfn: number): void {
     this.absentCounts[this.classifier.classify(pfn) & CLASS_MASK]++;
+  }
+
+  absentRange(first: number, count: number): void {
+    this.classifier.countRange(first, count, this.absentCounts);
   }
 
   info(): Record<string, unknown> {
