@@ -59,7 +59,7 @@ const EDGE32 = [0, 1, 3, 4, 0x7f, 0xff, 0xffff, 0x10000, 0x7fffffff, 0xffffffff]
 /** One mutant of `orig` and what was done, for messages. */
 export function mutate(orig: Buffer, rng: Rng): { data: Buffer; what: string } {
   const L = layout(orig);
-  const kind = rng.below(9);
+  const kind = rng.below(10);
   let data = Buffer.from(orig);
   let what: string;
   switch (kind) {
@@ -130,6 +130,17 @@ export function mutate(orig: Buffer, rng: Rng): { data: Buffer; what: string } {
       const len = 1 + rng.below(64);
       for (let i = 0; i < len && at + i < data.length; i++) data[at + i] = rng.below(256);
       what = `${len} random bytes at ${at} in the notes`;
+      break;
+    }
+    case 8: {
+      // random words anywhere, page data included: page tables, struct pages, mem_section
+      const n = 1 + rng.below(64);
+      for (let i = 0; i < n; i++) {
+        const at = rng.below(Math.max(1, data.length - 8));
+        data.writeUInt32LE(rng.next(), at);
+        data.writeUInt32LE(rng.below(4) === 0 ? 0xffffffff : rng.next() & 0xffff, at + 4);
+      }
+      what = `${n} random words anywhere`;
       break;
     }
     default: {
