@@ -70,16 +70,20 @@ export function dupSet(corpus: Corpus): PageSet {
 /**
  * Pages for the timing run: distinct corpus pages that every compressor
  * stores (no zero page, nothing rejected, none near the 4 KiB limit), so that
- * every page of the set is one zswap store.  `copies` > 1 repeats each page
+ * every page of the set is one zswap store, each content once.  `copies` > 1 repeats each page
  * that many times (shuffled): the share of duplicate stores is 1 - 1/copies.
  */
 export function timingSet(corpus: Corpus, distinct: number, copies: number): PageSet {
   const lengths = [...corpus.kernelLengths.values()];
   const parts: Buffer[] = [];
+  const seen = new Set<string>();
   let picked = 0;
   for (let i = 5; i < corpus.count && picked < distinct; i += 7) {
     const page = corpus.pages.subarray(i * PAGE, (i + 1) * PAGE);
     if (isZero(page) || lengths.some((l) => l[i] < 0 || l[i] > 3000)) continue;
+    const key = page.toString('base64');
+    if (seen.has(key)) continue;
+    seen.add(key);
     for (let c = 0; c < copies; c++) parts.push(page);
     picked++;
   }
