@@ -57,7 +57,7 @@ export class PageClassifier {
   private readonly vm: KernelVm;
   private readonly pfnSectionShift: number;
   private readonly sectionsPerRoot: number;
-  private readonly extreme: boolean;
+  readonly extreme: boolean;
   private readonly roots = new Map<number, bigint | null>();
   private readonly sections = new Map<number, bigint | null>();
   private readonly word = Buffer.alloc(8);

@@ -156,6 +156,12 @@ class ClassifyingFilter implements KernelPageFilter {
     return {
       classified: true,
       kernel_release: L.release,
+      kernel: {
+        struct_page_size: L.structPageSize,
+        memory_model: (this.classifier.extreme ? 'SPARSEMEM_EXTREME' : 'SPARSEMEM') + (L.vmemmap !== null ? ' + VMEMMAP' : ''),
+        paging_levels: L.fiveLevel ? 5 : 4,
+        kaslr_offset: L.kaslrOffset === null ? null : '0x' + L.kaslrOffset.toString(16),
+      },
       pages,
       absent_pages: absent,
       anonymous_detail: { ksm: this.ksm, in_large_folios: this.compoundAnon },
