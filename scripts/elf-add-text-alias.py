@@ -3,7 +3,7 @@
 kernel image mapping (virtual __START_KERNEL_map + offset) of the RAM segment that holds the
 kernel page tables, computed from VMCOREINFO's phys_base. drgn 0.0.22 needs it to find the page
 tables of a KASLR guest whose phys_base is negative; zswap-dedup does not (it must, and does,
-ignore such an alias). Only for the drgn check of scripts/make-vmcore-fixture.sh.
+ignore such an alias). Only for the drgn check of scripts/make-elf-vmcore-fixture.sh.
 
 Usage: elf-add-text-alias.py IN OUT
 """

@@ -2,7 +2,7 @@
 """Independent classification of the page frames of a Linux 6.12 x86_64 vmcore, with drgn.
 
 Used to establish the expected figures of fixtures/elf/vmcore-fill.elf
-(scripts/make-vmcore-fixture.sh), independently of zswap-dedup's classifier: drgn reads the
+(scripts/make-elf-vmcore-fixture.sh), independently of zswap-dedup's classifier: drgn reads the
 dump with the kernel's DWARF debug info (struct layouts and enum values from vmlinux, not from
 VMCOREINFO), finds struct pages with its own pfn_to_page and address translation, and finds
 free pages by walking the zones' buddy free lists and the per-CPU page lists, not from page

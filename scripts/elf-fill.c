@@ -1,6 +1,6 @@
 /*
  * Fills memory with known content for the ELF fixtures (scripts/make-gcore-fixture.sh,
- * scripts/make-vmcore-fixture.sh): a process (or a guest's init) whose anonymous and shared
+ * scripts/make-elf-vmcore-fixture.sh): a process (or a guest's init) whose anonymous and shared
  * memory holds pages that a test can recognise by their first bytes.
  *
  *   private anonymous: FILL_UNIQUE pages "ZSDA" + index (distinct), FILL_DUP pages "ZSDD" (all

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Lists the physical pages zswap-dedup's page classifier reads (page tables, mem_section,
 // struct pages) when it classifies every page frame of an ELF vmcore, so that
-// scripts/make-vmcore-fixture.sh can trim a fixture down to them and the pages under test.
+// scripts/make-elf-vmcore-fixture.sh can trim a fixture down to them and the pages under test.
 // The fixture's expected classification does not come from here (drgn gives it), so a wrong
 // list only makes the fixture's test fail. Needs `npx tsc -p .` first.
 // Usage: node scripts/elf-vmcore-metadata-pages.mjs VMCORE > pfns.json

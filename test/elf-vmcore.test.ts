@@ -1,6 +1,6 @@
 /**
  * ELF vmcores: a real QEMU guest dump (fixtures/elf/vmcore-fill.elf, Linux 6.12, filtered by
- * makedumpfile -E, scripts/make-vmcore-fixture.sh) read to the figures drgn gave with the
+ * makedumpfile -E, scripts/make-elf-vmcore-fixture.sh) read to the figures drgn gave with the
  * guest's DWARF debug info (fixtures/elf/vmcore-fill.expected.json): the class of every page
  * frame, and exactly drgn's anonymous and shmem frames delivered by default, holding the pages
  * the guest's init wrote.

@@ -16,7 +16,7 @@
 # apt-get installs (when missing, as root): qemu-system-x86 makedumpfile gcc libc6-dev cpio
 #   python3-drgn (and what scripts/build-elf-debug-kernel.sh installs, when it builds the kernel)
 #
-# Usage: scripts/make-vmcore-fixture.sh [--kernel-dir DIR] [--mem MiB] [--dump-level N] [--keep-full] [out-dir]
+# Usage: scripts/make-elf-vmcore-fixture.sh [--kernel-dir DIR] [--mem MiB] [--dump-level N] [--keep-full] [out-dir]
 #   --kernel-dir  a directory with bzImage and vmlinux (default: scripts/build-elf-debug-kernel.sh's)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -144,7 +144,7 @@ fl = loads(f'{out}/vmcore-fill.elf')
 console = open(f'{w}/console.log', errors='replace').read()
 release = re.search(r'Linux version (\S+)', console)
 json.dump({
-    'made_by': 'scripts/make-vmcore-fixture.sh: QEMU dump-guest-memory (ELF), makedumpfile -E -d %d, drgn, trim' % level,
+    'made_by': 'scripts/make-elf-vmcore-fixture.sh: QEMU dump-guest-memory (ELF), makedumpfile -E -d %d, drgn, trim' % level,
     'guest': {'mem_mib': mem, 'kernel': release[1] if release else None},
     'fill': {k: int(os.environ[k]) for k in ('FILL_UNIQUE', 'FILL_DUP', 'FILL_ZERO', 'FILL_UNTOUCHED', 'FILL_SHMEM')},
     'fixture_pt_load': {'segments': len(fl), 'pages_in_file': sum(l['filesz'] // 4096 for l in fl),
