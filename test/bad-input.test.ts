@@ -60,7 +60,7 @@ test('a failed run leaves no output file, not even a partial one', () => {
   assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('.') || f.endsWith('.trace') || f.endsWith('.json')), []);
 });
 
-test('dump formats this version does not read are named, not misread as raw pages', () => {
+test('a file that only starts like an ELF dump is refused with its problem, and --input-format raw reads it as pages', () => {
   const elf = path.join(dir, 'vmcore');
   const head = Buffer.alloc(8192);
   Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(head);
