@@ -35,17 +35,24 @@ describe('dedup kernel with KASAN and lockdep: integrity run clean', { concurren
   for (const compressor of COMPRESSORS) {
     it(`integrity under KASAN + lockdep / ${compressor}`, async () => {
       const r = await runIntegrity(kernel, initrd, tools, compressor, {
-        append: ['panic_on_warn=1'],
+        // pci=noacpi: PCI interrupt routing without evaluating the ACPI _PRT
+        // method, whose AML loop hit ACPICA's 30 s loop timeout under
+        // KASAN + lockdep + TCG on a loaded host, leaving virtio without IRQs
+        append: ['panic_on_warn=1', 'pci=noacpi'],
         args: process.env.ZSWAP_DEDUP_KASAN_ARGS ?? '1024 3 3',
         timeoutMs: 3_600_000,
-        after: 'grep -E "debug_locks|lock-classes|direct dependencies" /proc/lockdep_stats | sed "s/^ */lockdep /" >>/out/result.txt',
+        // the whole kernel log: the console (loglevel=4) shows only errors,
+        // lockdep reports are warnings
+        after: 'grep -E "debug_locks|lock-classes|direct dependencies" /proc/lockdep_stats | sed "s/^ */lockdep /" >>/out/result.txt\ndmesg | sed "s/^/dmesg /" >>/out/result.txt',
       });
-      const splats = r.console.split('\n').filter((l) => SPLAT.test(l));
+      const dmesg = r.text.split('\n').filter((l) => l.startsWith('dmesg ')).map((l) => l.slice(6));
+      const splats = [...r.console.split('\n'), ...dmesg].filter((l) => SPLAT.test(l) && !/KernelAddressSanitizer initialized/.test(l));
       const lockdep = r.text.split('\n').filter((l) => l.startsWith('lockdep '));
-      console.log(`${checkIntegrity(`${compressor} (KASAN+lockdep)`, r)} (guest ${r.seconds.toFixed(0)} s)\n${lockdep.join('\n')}\nconsole lines matching a splat: ${splats.length}`);
-      assert.deepEqual(splats, [], `debug kernel reported problems:\n${r.console}`);
+      console.log(`${checkIntegrity(`${compressor} (KASAN+lockdep)`, r)} (guest ${r.seconds.toFixed(0)} s)\n${lockdep.join('\n')}\n`
+        + `kernel log: ${dmesg.length} lines, ${dmesg.filter((l) => /KernelAddressSanitizer initialized|lockdep: /.test(l)).join(' | ')}; console and log lines matching a splat: ${splats.length}`);
+      assert.deepEqual(splats, [], `debug kernel reported problems:\n${splats.join('\n')}\n--- console ---\n${r.console}`);
       assert.ok(lockdep.some((l) => /debug_locks:\s+1/.test(l)), `lockdep still active at the end:\n${lockdep.join('\n')}`);
-      assert.match(r.console, /KernelAddressSanitizer initialized/, 'KASAN is on');
+      assert.ok(dmesg.some((l) => /KernelAddressSanitizer initialized/.test(l)), `KASAN is on:\n${dmesg.slice(0, 40).join('\n')}`);
     });
   }
 });
