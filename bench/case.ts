@@ -4,6 +4,7 @@
  *   node dist/bench/case.js analyze <compressor> <file> <threads>   the full replay: zero check, hash, index, both stores
  *   node dist/bench/case.js index <n> bytes|fingerprint    dedup index memory for n distinct contents
  */
+import fs from 'node:fs';
 import { DST_BUFFER_SIZE, PAGE_SIZE, type CompressorName } from '../src/compress/compressor.js';
 import { createCompressor } from '../src/compress/registry.js';
 import { ContentIndex } from '../src/replay/content-index.js';
@@ -58,5 +59,7 @@ if (mode === 'compress') {
 }
 
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+// VmHWM, not getrusage's maxrss: Linux carries ru_maxrss over exec from the parent that forked us
+const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+const maxRssMiB = hwm ? Number(hwm[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
 process.stdout.write(JSON.stringify({ mode, arg, pages, seconds, maxRssMiB, ...extra }) + '\n');

@@ -1,20 +1,26 @@
 /**
  * Compresses a batch of pages with every chosen compressor, on this thread and on worker
- * threads. The replay stays synchronous and deterministic: the calling thread hands out the
- * batch through shared memory, takes pages itself, and waits (Atomics.wait) until the workers
- * are done. Pages are claimed one at a time, so slow compressors (deflate, lz4hc) balance out.
+ * threads. The replay stays synchronous and deterministic: the calling thread publishes a job
+ * through shared memory, claims pages itself, and waits (Atomics.wait) until every page is done.
+ * Pages are claimed one at a time, so slow compressors (deflate, lz4hc) balance out.
+ *
+ * Claims and completions carry the job's tag, so a worker that wakes late (or is still starting)
+ * can never take or count a page of another job: it simply finds nothing to do. The calling
+ * thread never waits for a worker that has not started, it only waits for claimed pages.
  */
 import { Worker } from 'node:worker_threads';
 import { DST_BUFFER_SIZE, PAGE_SIZE, type CompressorName, type PageCompressor } from '../compress/compressor.js';
 import { createCompressor } from '../compress/registry.js';
 
 /** control words in the shared Int32Array */
-export const CTL_GENERATION = 0; // bumped to start a job; -1 tells workers to exit
-export const CTL_NEXT = 1; // next page to claim
-export const CTL_COUNT = 2; // pages in the job
-export const CTL_FINISHED = 3; // workers done with the current generation
+export const CTL_GENERATION = 0; // bumped for every job; -1 tells workers to exit
+const CTL_NEXT = 1; // tag << 16 | next page to claim
+const CTL_COUNT = 2; // pages in the job
+const CTL_DONE = 3; // tag << 16 | pages finished
 export const CTL_ERROR = 4; // non-zero when a worker failed
-export const CTL_WORDS = 8;
+const CTL_WORDS = 8;
+const INDEX_MASK = 0xffff;
+const TAG_MASK = 0x7fff;
 
 export interface SharedBatch {
   control: Int32Array;
@@ -23,6 +29,7 @@ export interface SharedBatch {
 }
 
 export function allocSharedBatch(capacity: number, compressors: number): SharedBatch {
+  if (capacity > INDEX_MASK) throw new RangeError(`batch capacity ${capacity} above ${INDEX_MASK}`);
   return {
     control: new Int32Array(new SharedArrayBuffer(CTL_WORDS * 4)),
     pages: new Uint8Array(new SharedArrayBuffer(capacity * PAGE_SIZE)),
@@ -30,14 +37,21 @@ export function allocSharedBatch(capacity: number, compressors: number): SharedB
   };
 }
 
-/** Claims pages of the current job until none is left; used by the pool and its workers alike. */
-export function compressClaimed(shared: SharedBatch, compressors: PageCompressor[], dst: Uint8Array): void {
+/** Claims and compresses pages of the job tagged `tag` until none is left; used by the pool and its workers. */
+export function compressClaimed(shared: SharedBatch, tag: number, compressors: PageCompressor[], dst: Uint8Array): void {
   const { control, pages, lengths } = shared;
-  const n = Atomics.load(control, CTL_COUNT);
   const k = compressors.length;
-  for (let i = Atomics.add(control, CTL_NEXT, 1); i < n; i = Atomics.add(control, CTL_NEXT, 1)) {
+  for (;;) {
+    const v = Atomics.load(control, CTL_NEXT);
+    const i = v & INDEX_MASK;
+    if (v >>> 16 !== tag || i >= Atomics.load(control, CTL_COUNT)) return;
+    // The pool changes NEXT before COUNT when it starts a job, so if this succeeds, the COUNT
+    // just read was this job's, and the job cannot end before this page is counted done.
+    if (Atomics.compareExchange(control, CTL_NEXT, v, v + 1) !== v) continue;
     const page = pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
     for (let c = 0; c < k; c++) lengths[i * k + c] = compressors[c].compress(page, dst);
+    Atomics.add(control, CTL_DONE, 1);
+    Atomics.notify(control, CTL_DONE);
   }
 }
 
@@ -46,6 +60,7 @@ export class CompressPool {
   private readonly compressors: PageCompressor[];
   private readonly dst = new Uint8Array(DST_BUFFER_SIZE);
   private readonly workers: Worker[] = [];
+  private generation = 0;
 
   constructor(
     names: CompressorName[],
@@ -72,16 +87,19 @@ export class CompressPool {
   run(n: number): void {
     if (n === 0) return;
     const ctl = this.shared.control;
+    this.generation = (this.generation + 1) & TAG_MASK || 1;
+    const tag = this.generation;
+    Atomics.store(ctl, CTL_NEXT, (tag << 16) | INDEX_MASK); // closed: nothing to claim yet
     Atomics.store(ctl, CTL_COUNT, n);
-    Atomics.store(ctl, CTL_NEXT, 0);
-    Atomics.store(ctl, CTL_FINISHED, 0);
+    Atomics.store(ctl, CTL_DONE, tag << 16);
+    Atomics.store(ctl, CTL_NEXT, tag << 16);
     if (this.workers.length > 0) {
-      Atomics.add(ctl, CTL_GENERATION, 1);
+      Atomics.store(ctl, CTL_GENERATION, tag);
       Atomics.notify(ctl, CTL_GENERATION);
     }
-    compressClaimed(this.shared, this.compressors, this.dst);
-    for (let done = Atomics.load(ctl, CTL_FINISHED); done < this.workers.length; done = Atomics.load(ctl, CTL_FINISHED)) {
-      Atomics.wait(ctl, CTL_FINISHED, done, 1000);
+    compressClaimed(this.shared, tag, this.compressors, this.dst);
+    for (let done = Atomics.load(ctl, CTL_DONE); (done & INDEX_MASK) < n; done = Atomics.load(ctl, CTL_DONE)) {
+      Atomics.wait(ctl, CTL_DONE, done, 1000);
     }
     if (Atomics.load(ctl, CTL_ERROR) !== 0) throw new Error('a compression worker failed');
   }
