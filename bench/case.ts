@@ -36,6 +36,7 @@ if (mode === 'compress') {
     zpool: 'zsmalloc',
     chainSize: 8,
     hash: 'xxh64',
+    hashBits: 64,
     verify: true,
     limit: null,
     metadata: DEFAULT_METADATA_SIZES,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PAGE_SIZE } from '../compress/compressor.js';
-import type { HashName } from '../hash/page-hash.js';
+import { PAGE_HASHES, type HashName } from '../hash/page-hash.js';
 import { replay } from '../replay/pipeline.js';
 import { formatCsv } from '../report/format-csv.js';
 import { formatMarkdown } from '../report/format-markdown.js';
@@ -29,6 +29,7 @@ export interface AnalyzeFlags {
   zpool: ZpoolName;
   chainSize: string;
   hash: HashName;
+  hashBits?: string;
   verify: boolean;
   inputFormat: InputFormat;
   allPages?: boolean;
@@ -88,6 +89,8 @@ export function runAnalyze(inputs: string[], flags: AnalyzeFlags): number {
   const metadata = metadataSizes(flags);
   const failUnder = flags.failUnder === undefined ? null : parseRatio('--fail-under', flags.failUnder);
   const threads = parseIntIn('--threads', flags.threads, 1, 64);
+  const hashWidth = PAGE_HASHES[flags.hash].bits;
+  const hashBits = flags.hashBits === undefined ? hashWidth : parseIntIn('--hash-bits', flags.hashBits, 1, hashWidth);
 
   const sources: PageSource[] = [];
   let captureDir: string | null = null;
@@ -106,6 +109,7 @@ export function runAnalyze(inputs: string[], flags: AnalyzeFlags): number {
       zpool: flags.zpool,
       chainSize,
       hash: flags.hash,
+      hashBits,
       verify: flags.verify,
       limit,
       metadata,

@@ -13,7 +13,7 @@ export interface CollisionRow {
   expectedPairs: number;
 }
 
-export function collisionTable(index: ContentIndex, hashBits: 32 | 64): CollisionRow[] {
+export function collisionTable(index: ContentIndex, hashBits: number): CollisionRow[] {
   const n = index.count;
   const allPairs = (n * (n - 1)) / 2;
   const rows: CollisionRow[] = [{ bits: hashBits, pairs: index.collisionPairs, expectedPairs: allPairs / 2 ** hashBits }];

@@ -38,6 +38,11 @@ export class ContentIndex {
   /** pairs of distinct contents with equal full hash (Σ C(k, 2) over hash values) */
   collisionPairs = 0;
   lastWasNew = false;
+  /**
+   * For a content whose hash equals that of contents added before it: the first of them (the
+   * head of its hash group). Contents not in it are their own group. Collisions are rare, so a Map.
+   */
+  private readonly hashGroupHead = new Map<number, number>();
 
   constructor(
     readonly compressors: number,
@@ -63,6 +68,7 @@ export class ContentIndex {
   findOrAdd(lo: number, hi: number, page: Buffer | null, at: number, fp: Uint32Array | null, fpAt: number, ordinal: number): number {
     let s = this.slotOf(lo, hi);
     let sameHash = 0;
+    let head = -1;
     for (;;) {
       const v = this.slots[s];
       if (v === 0) break;
@@ -75,16 +81,22 @@ export class ContentIndex {
           return id;
         }
         this.hashMismatches++;
-        sameHash++;
+        if (sameHash++ === 0) head = id;
       }
       s = (s + 1) & this.mask;
     }
     this.collisionPairs += sameHash;
     const id = this.add(lo, hi, fp, fpAt, ordinal);
+    if (head >= 0) this.hashGroupHead.set(id, this.groupOf(head));
     this.slots[s] = id + 1;
     if (this.count > this.slots.length * MAX_LOAD) this.rehash();
     this.lastWasNew = true;
     return id;
+  }
+
+  /** The first content added with the same hash value as `id` (id itself when it was the first). */
+  groupOf(id: number): number {
+    return this.hashGroupHead.get(id) ?? id;
   }
 
   private sameContent(id: number, page: Buffer | null, at: number, fp: Uint32Array | null, fpAt: number): boolean {

@@ -30,6 +30,8 @@ export interface ReplayOptions {
   zpool: ZpoolName;
   chainSize: number;
   hash: HashName;
+  /** keep only the low bits of the hash as the index key (the series' dedup_hash_bits testing knob) */
+  hashBits: number;
   /** true: hash matches are confirmed by comparing bytes; false: by the 128-bit fingerprint */
   verify: boolean;
   limit: PoolLimit | null;
@@ -76,11 +78,6 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
   const k = opts.compressors.length;
   const traceSlot = opts.compressors.map((n) => COMPRESSOR_NAMES.indexOf(n));
   const newPool = () => (opts.zpool === 'zbud' ? new ZbudPool() : new ZsmallocPool(classTable));
-  const stores = opts.compressors.map((compressor) => ({
-    compressor,
-    plain: new ZswapStore(compressor, newPool(), false, opts.limit),
-    dedup: new ZswapStore(compressor, newPool(), true, opts.limit),
-  }));
   /** global ordinal of each source's first page, filled in as sources are read */
   const firstOrdinal: number[] = [];
   const sourceOf = (ordinal: number) => {
@@ -93,6 +90,14 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
     sources[s].readPage(ordinal - firstOrdinal[s], dst, at);
   };
   const index = new ContentIndex(k, !fingerprintIdentity, readStored);
+  const stores = opts.compressors.map((compressor) => ({
+    compressor,
+    plain: new ZswapStore(compressor, newPool(), false, opts.limit),
+    dedup: new ZswapStore(compressor, newPool(), true, opts.limit, index),
+  }));
+  // the series' dedup_hash_bits: index keys keep only the low hashBits bits
+  const maskLo = opts.hashBits >= 32 ? 0xffffffff : 2 ** opts.hashBits - 1;
+  const maskHi = opts.hashBits >= 64 ? 0xffffffff : opts.hashBits <= 32 ? 0 : 2 ** (opts.hashBits - 32) - 1;
   const hash = PAGE_HASHES[opts.hash];
   const hashWord = DIGEST_WORD_OF_HASH[opts.hash];
 
@@ -129,8 +134,8 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
             continue;
           }
           const hw = i * DIGEST_HASH_WORDS;
-          const lo = batch.hashes[hw + hashWord];
-          const hi = hashWord === 0 ? batch.hashes[hw + 1] : 0;
+          const lo = (batch.hashes[hw + hashWord] & maskLo) >>> 0;
+          const hi = hashWord === 0 ? (batch.hashes[hw + 1] & maskHi) >>> 0 : 0;
           id = index.findOrAdd(lo, hi, null, 0, batch.fingerprint, i * FINGERPRINT_WORDS, pages + i);
           if (index.lastWasNew) {
             for (let c = 0; c < k; c++) index.lengths[id * k + c] = batch.lengths[i * LENGTH_SLOTS + traceSlot[c]];
@@ -143,7 +148,7 @@ export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcom
           }
           hash.hash(batch.content, at, h, 0);
           if (fingerprintIdentity) fingerprint128(batch.content, at, fp, 0);
-          id = index.findOrAdd(h[0], h[1], batch.content, at, fp, 0, pages + i);
+          id = index.findOrAdd((h[0] & maskLo) >>> 0, (h[1] & maskHi) >>> 0, batch.content, at, fp, 0, pages + i);
           if (index.lastWasNew) {
             pool!.slot(jobs).set(batch.content.subarray(at, at + PAGE_SIZE));
             jobIds[jobs++] = id;

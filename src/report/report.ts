@@ -23,6 +23,8 @@ export interface StoreResult {
   pool_limit_hit: number;
   /** compressed bytes held by the pool (with dedup: of the unique objects) */
   compressed_bytes: number;
+  /** what memcg charges: the compressed length of every stored page, shared or not (memory.zswap.current) */
+  memcg_zswap_bytes: number;
   /** objects in the pool: stored pages, or unique objects with dedup */
   pool_objects: number;
   pool_pages: number;
@@ -34,9 +36,15 @@ export interface StoreResult {
   /** pool_bytes + metadata_bytes */
   total_bytes: number;
   compressions: number;
+  /** objects in the pool (the series' dedup_objects), those not indexed because of a hash collision included */
   unique_objects?: number;
+  /** pages that shared an object (dedup_hits) */
   duplicate_pages?: number;
   compressions_avoided?: number;
+  /** lookups that found a different content under the same hash (dedup_verify_fail) */
+  dedup_verify_fail?: number;
+  /** compressed bytes not stored thanks to sharing (dedup_saved_bytes) */
+  dedup_saved_bytes?: number;
   saving?: Saving;
   refcount_histogram?: HistogramRow[];
 }
@@ -84,6 +92,8 @@ export interface AnalyzeReport {
     zpool: string;
     zsmalloc_chain_size: number;
     hash: string;
+    /** bits of the hash used as the index key */
+    hash_bits: number;
     identity: 'bytes' | 'fingerprint128';
     pool_limit: null | { max_pages: number; accept_threshold_pages: number };
     metadata_sizes: Record<string, number>;
@@ -131,6 +141,7 @@ function storeResult(store: ZswapStore, outcome: ReplayOutcome): StoreResult {
     },
     pool_limit_hit: store.poolLimitHit,
     compressed_bytes: store.compressedBytes,
+    memcg_zswap_bytes: store.chargedBytes,
     pool_objects: store.poolObjects,
     pool_pages: pool.totalPages,
     pool_bytes: pool.totalPages * PAGE_SIZE,
@@ -144,6 +155,8 @@ function storeResult(store: ZswapStore, outcome: ReplayOutcome): StoreResult {
     r.unique_objects = store.poolObjects;
     r.duplicate_pages = store.duplicatePages;
     r.compressions_avoided = store.duplicatePages;
+    r.dedup_verify_fail = store.verifyFailures;
+    r.dedup_saved_bytes = store.chargedBytes - store.compressedBytes;
   }
   return r;
 }
@@ -164,6 +177,9 @@ function refcountHistogram(store: ZswapStore, outcome: ReplayOutcome, slot: numb
   const index = outcome.index;
   const k = outcome.options.compressors.length;
   const rows: HistogramRow[] = [];
+  if (store.privateObjects > 0) {
+    rows.push({ refcnt: 1, objects: store.privateObjects, allocated_bytes: store.privateBytes, referenced_pages: store.privateObjects, referenced_bytes: store.privateBytes });
+  }
   for (let id = 0; id < index.count; id++) {
     const refs = store.pagesSharing(id, index.pages[id]);
     if (refs === 0) continue;
@@ -239,6 +255,7 @@ export function buildReport(outcome: ReplayOutcome, tool: { name: string; versio
       zpool: opts.zpool,
       zsmalloc_chain_size: opts.chainSize,
       hash: opts.hash,
+      hash_bits: Math.min(opts.hashBits, PAGE_HASHES[opts.hash].bits),
       identity,
       pool_limit: opts.limit ? { max_pages: opts.limit.maxPages, accept_threshold_pages: opts.limit.acceptThresholdPages } : null,
       metadata_sizes: Object.fromEntries(Object.entries(opts.metadata).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v])),
@@ -266,7 +283,7 @@ export function buildReport(outcome: ReplayOutcome, tool: { name: string; versio
       distinct_contents: outcome.index.count,
       hash_matches: outcome.index.hashMatches,
       verify_failures: outcome.index.hashMismatches,
-      collisions: collisionTable(outcome.index, hash.bits).map((r) => ({ bits: r.bits, pairs: r.pairs, expected_pairs: r.expectedPairs })),
+      collisions: collisionTable(outcome.index, Math.min(opts.hashBits, hash.bits)).map((r) => ({ bits: r.bits, pairs: r.pairs, expected_pairs: r.expectedPairs })),
     },
     top_duplicates: topDuplicates(outcome),
     summary,

@@ -5,12 +5,20 @@
  * that only fail under memory shortage (entry, pool ref, list_lru, xarray allocations) always
  * succeed in the replica.
  *
- * With dedup a page whose content is already a pool object shares it after the limit check and
- * without compressing; the object itself is allocated, counted and charged once.
+ * With dedup (the series in kernel/patches/) a page whose content is already an indexed object
+ * shares it after the limit check and without compressing. A content whose hash equals that of a
+ * different, already indexed content fails verification: it is compressed and stored as an
+ * object of its own that is not indexed, so its copies are never shared (zswap_dedup_find(),
+ * zswap_obj_create()). Every stored page is still charged to its memcg in full.
  */
 import { ENOSPC, type CompressorName } from '../compress/compressor.js';
 import { GrowableU32 } from '../replay/growable.js';
 import type { MetadataSizes } from './metadata.js';
+
+/** which content first had a given hash value (ContentIndex.groupOf) */
+export interface HashGroups {
+  groupOf(content: number): number;
+}
 import type { Zpool } from './zpool.js';
 
 export interface PoolLimit {
@@ -32,11 +40,20 @@ export class ZswapStore {
   compressedBytes = 0;
   /** compressor invocations (with dedup: pages that found no shared object) */
   compressions = 0;
-  /** pages that shared an existing object (dedup only) */
+  /** pages that shared an existing object (dedup only; the series' dedup_hits) */
   duplicatePages = 0;
+  /** lookups that found an indexed object with the same hash and different content (dedup_verify_fail) */
+  verifyFailures = 0;
+  /** objects stored but not indexed, because a different content held their hash (refcount 1 each) */
+  privateObjects = 0;
+  privateBytes = 0;
+  /** sum of entry->length over stored pages: what memcg charges (MEMCG_ZSWAP_B, memory.zswap.current) */
+  chargedBytes = 0;
   private reachedFull = false;
-  /** dedup: one bit per content id, set when the content is an object in this pool */
+  /** dedup: one bit per content id, set when the content is an indexed object in this pool */
   private readonly inPool: GrowableU32 | null;
+  /** dedup: the indexed content of a hash group whose first content is not the one indexed */
+  private readonly groupOwner = new Map<number, number>();
   /** dedup with a pool limit: pages sharing each object (without a limit every page of an accepted content does) */
   private readonly refs: GrowableU32 | null;
 
@@ -45,6 +62,7 @@ export class ZswapStore {
     readonly zpool: Zpool,
     readonly dedup: boolean,
     readonly limit: PoolLimit | null,
+    private readonly groups: HashGroups | null = null,
   ) {
     this.inPool = dedup ? new GrowableU32(1024) : null;
     this.refs = dedup && limit ? new GrowableU32(1024) : null;
@@ -61,11 +79,22 @@ export class ZswapStore {
       this.rejectPoolLimit++;
       return;
     }
-    if (this.inPool && this.inPool.testBit(content)) {
-      this.storedPages++;
-      this.duplicatePages++;
-      if (this.refs) this.refs.add(content, 1);
-      return;
+    let group = content;
+    let indexable = true;
+    if (this.inPool) {
+      if (this.inPool.testBit(content)) {
+        this.storedPages++;
+        this.duplicatePages++;
+        this.chargedBytes += length;
+        if (this.refs) this.refs.add(content, 1);
+        return;
+      }
+      group = this.groups ? this.groups.groupOf(content) : content;
+      const owner = group !== content && this.inPool.testBit(group) ? group : this.groupOwner.get(group);
+      if (owner !== undefined && owner !== content) {
+        this.verifyFailures++;
+        indexable = false;
+      }
     }
     this.compressions++;
     if (length < 0) {
@@ -81,7 +110,15 @@ export class ZswapStore {
     }
     this.storedPages++;
     this.compressedBytes += length;
-    if (this.inPool) this.inPool.setBit(content);
+    this.chargedBytes += length;
+    if (!this.inPool) return;
+    if (!indexable) {
+      this.privateObjects++;
+      this.privateBytes += length;
+      return;
+    }
+    this.inPool.setBit(content);
+    if (group !== content) this.groupOwner.set(group, content);
     if (this.refs) this.refs.set(content, 1);
   }
 
