@@ -8,18 +8,20 @@
  *   debugfs dedup_objects            = unique_objects
  *   debugfs dedup_hits               = duplicate_pages
  *   debugfs pool_total_size          = pool_pages × 4096 (dedup)
- *   debugfs dedup_saved_bytes        = compressed_bytes without − with dedup
- *   debugfs dedup_verify_fail        = hash.verify_failures (0 for xxh64)
+ *   debugfs dedup_saved_bytes        = dedup_saved_bytes (compressed_bytes without − with dedup)
+ *   debugfs dedup_verify_fail        = dedup_verify_fail (0 for xxh64)
  *   debugfs reject_compress_fail/poor = rejects (a rejected content is never
  *                                      an object: each copy is rejected)
- *   memory.zswap.current             = compressed_bytes WITHOUT dedup (the
- *                                      series charges every slot its full
- *                                      compressed length)
+ *   memory.zswap.current             = memcg_zswap_bytes (the series charges
+ *                                      every slot its full compressed length:
+ *                                      compressed_bytes without dedup)
  *   vmstat swpout_zero, pswpout      = pages.zero, rejected_pages
  *
  * Also: the same kernel with zswap.dedup=0 equals the stock prediction (the
- * switch really switches), and two cgroups holding the same pages share them
- * under dedup_scope=global but not under dedup_scope=memcg.
+ * switch really switches), two cgroups holding the same pages share them
+ * under dedup_scope=global but not under dedup_scope=memcg, and with index
+ * keys cut to a few bits (debugfs dedup_hash_bits, analyzer --hash-bits) the
+ * collisions are told apart and counted the same way.
  *
  * Compressors: $ZSWAP_KERNEL_COMPRESSORS (comma-separated), default all seven.
  */
@@ -49,8 +51,8 @@ function check(title: string, rows: Row[]): void {
   assert.deepEqual(off.map((r) => `${r.quantity}: kernel ${r.kernel}, expected ${r.expected}`), [], `kernel and analyzer differ:\n${text}`);
 }
 
-function analyze(file: string, compressors: string[]): DedupReport {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'zswap-dedup'), 'analyze', '--format', 'json', '--no-progress', '-c', compressors.join(','), file], { encoding: 'utf8', maxBuffer: 256 << 20 });
+function analyze(file: string, compressors: string[], extra: string[] = []): DedupReport {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'zswap-dedup'), 'analyze', '--format', 'json', '--no-progress', '-c', compressors.join(','), ...extra, file], { encoding: 'utf8', maxBuffer: 256 << 20 });
   if (r.status !== 0) throw new Error(`analyzer failed (exit ${r.status ?? r.signal}): ${r.stderr}`);
   return JSON.parse(r.stdout) as DedupReport;
 }
@@ -106,12 +108,12 @@ describe('dedup kernel equals the analyzer\'s dedup model', { concurrency: 2 }, 
           { quantity: 'dedup_objects', kernel: m.delta('zswap', 'dedup_objects'), expected: a.unique_objects ?? -1, source: 'unique_objects' },
           { quantity: 'dedup_hits', kernel: m.delta('zswap', 'dedup_hits'), expected: a.duplicate_pages ?? -1, source: 'duplicate_pages' },
           { quantity: 'pool_total_size (bytes)', kernel: m.delta('zswap', 'pool_total_size'), expected: a.pool_pages * PAGE, source: 'pool_pages × 4096 (dedup)' },
-          { quantity: 'dedup_saved_bytes', kernel: m.delta('zswap', 'dedup_saved_bytes'), expected: plain.compressed_bytes - a.compressed_bytes, source: 'compressed_bytes no-dedup − dedup' },
-          { quantity: 'dedup_verify_fail', kernel: m.delta('zswap', 'dedup_verify_fail'), expected: report.hash.verify_failures, source: 'hash.verify_failures' },
+          { quantity: 'dedup_saved_bytes', kernel: m.delta('zswap', 'dedup_saved_bytes'), expected: a.dedup_saved_bytes ?? -1, source: 'dedup_saved_bytes' },
+          { quantity: 'dedup_verify_fail', kernel: m.delta('zswap', 'dedup_verify_fail'), expected: a.dedup_verify_fail ?? -1, source: 'dedup_verify_fail' },
           { quantity: 'reject_compress_fail', kernel: m.delta('zswap', 'reject_compress_fail'), expected: a.rejects.compress_fail, source: 'rejects.compress_fail' },
           { quantity: 'reject_compress_poor', kernel: m.delta('zswap', 'reject_compress_poor'), expected: a.rejects.compress_poor, source: 'rejects.compress_poor' },
           { quantity: 'reject_alloc_fail', kernel: m.delta('zswap', 'reject_alloc_fail'), expected: a.rejects.alloc_fail, source: 'rejects.alloc_fail' },
-          { quantity: 'memory.zswap.current', kernel: m.num('memcg.zswap.current'), expected: plain.compressed_bytes, source: 'compressed_bytes no-dedup (charged per slot)' },
+          { quantity: 'memory.zswap.current', kernel: m.num('memcg.zswap.current'), expected: a.memcg_zswap_bytes, source: 'memcg_zswap_bytes (charged per slot)' },
           { quantity: 'vmstat zswpout', kernel: m.delta('vmstat', 'zswpout'), expected: a.stored_pages, source: 'stored_pages' },
           { quantity: 'vmstat swpout_zero', kernel: m.delta('vmstat', 'swpout_zero'), expected: report.pages.zero, source: 'pages.zero' },
           { quantity: 'vmstat pswpout (to disk)', kernel: m.delta('vmstat', 'pswpout'), expected: a.rejected_pages, source: 'rejected_pages' },
@@ -140,6 +142,24 @@ describe('dedup kernel equals the analyzer\'s dedup model', { concurrency: 2 }, 
         { quantity: 'dedup_objects', kernel: m.delta('zswap', 'dedup_objects'), expected: 0, source: 'dedup off' },
         { quantity: 'dedup_hits', kernel: m.delta('zswap', 'dedup_hits'), expected: 0, source: 'dedup off' },
         { quantity: 'reject_compress_fail', kernel: m.delta('zswap', 'reject_compress_fail'), expected: a.rejects.compress_fail, source: 'rejects.compress_fail' },
+      ]);
+    });
+  }
+
+  for (const compressor of COMPRESSORS.filter((c) => c === 'lz4' || c === 'zstd')) {
+    it(`dup / ${compressor} / dedup_hash_bits=4: forced collisions as the analyzer's --hash-bits 4 predicts`, async () => {
+      const { set, file } = sets.get('dup')!;
+      const report = analyze(file, [compressor], ['--hash-bits', '4']);
+      const a = result(report, compressor, true);
+      const m = await measureDedup({ kernel, initrd, compressor, dedup: true, pageSetFile: file, pages: set.pages, hashBits: 4 });
+      assert.ok((a.dedup_verify_fail ?? 0) > 0, 'the page set must collide under 4-bit keys');
+      check(`dup / ${compressor} / dedup_hash_bits=4, guest ${(m.durationMs / 1000).toFixed(1)} s`, [
+        { quantity: 'stored_pages', kernel: m.delta('zswap', 'stored_pages'), expected: a.stored_pages, source: 'stored_pages' },
+        { quantity: 'dedup_objects', kernel: m.delta('zswap', 'dedup_objects'), expected: a.unique_objects ?? -1, source: 'unique_objects' },
+        { quantity: 'dedup_hits', kernel: m.delta('zswap', 'dedup_hits'), expected: a.duplicate_pages ?? -1, source: 'duplicate_pages' },
+        { quantity: 'dedup_verify_fail', kernel: m.delta('zswap', 'dedup_verify_fail'), expected: a.dedup_verify_fail ?? -1, source: 'dedup_verify_fail' },
+        { quantity: 'dedup_saved_bytes', kernel: m.delta('zswap', 'dedup_saved_bytes'), expected: a.dedup_saved_bytes ?? -1, source: 'dedup_saved_bytes' },
+        { quantity: 'pool_total_size (bytes)', kernel: m.delta('zswap', 'pool_total_size'), expected: a.pool_pages * PAGE, source: 'pool_pages × 4096 (dedup)' },
       ]);
     });
   }

@@ -97,6 +97,8 @@ export async function measureDedup(opts: {
   scope?: 'global' | 'memcg';
   pageSetFile: string;
   pages: number;
+  /** the series' dedup_hash_bits testing knob: index keys cut to this many bits (forces collisions) */
+  hashBits?: number;
 }): Promise<Measurement & { slab: Map<string, string> }> {
   const run = await runJob({
     kernel: opts.kernel,
@@ -106,6 +108,7 @@ export async function measureDedup(opts: {
     swapMiB: Math.max(16, Math.ceil((opts.pages * 2 * 4096) / (1 << 20))),
     files: { 'pageset.raw': opts.pageSetFile },
     script: [
+      ...(opts.hashBits === undefined ? [] : [`echo ${opts.hashBits} >/sys/kernel/debug/zswap/dedup_hash_bits`]),
       'zswap-measure /job/pageset.raw >/out/result.txt',
       'for p in dedup dedup_scope; do echo "zswap.param.$p $(cat /sys/module/zswap/parameters/$p)"; done >>/out/result.txt',
       // the real sizes of the two structures, from their slab caches
@@ -147,7 +150,10 @@ export interface DedupResult {
   rejected_pages: number;
   rejects: { compress_fail: number; compress_poor: number; alloc_fail: number; pool_limit: number };
   compressed_bytes: number;
+  memcg_zswap_bytes: number;
   pool_pages: number;
+  dedup_verify_fail?: number;
+  dedup_saved_bytes?: number;
   pool_objects: number;
   unique_objects?: number;
   duplicate_pages?: number;
