@@ -134,7 +134,8 @@ test('mutation loop over the vmcore fixture: every mutant reads or is refused cl
   assert.ok(stats.ok > 10, `read ${stats.ok}`);
 });
 
-test('vmcore describing 4 PiB of physical memory not in the file: counted at once, not page by page', { skip: VMCORE === null && 'fixture not made yet' }, () => {
+// a reader that counted absent pages one by one would take hours here: the timeout catches it
+test('vmcore describing 4 PiB of physical memory not in the file: counted at once, not page by page', { skip: VMCORE === null && 'fixture not made yet', timeout: 120_000 }, () => {
   const b = Buffer.from(VMCORE!);
   const phoff = Number(b.readBigUInt64LE(32));
   const phnum = b.readUInt16LE(56);
@@ -147,10 +148,8 @@ test('vmcore describing 4 PiB of physical memory not in the file: counted at onc
   b.writeBigUInt64LE((1n << 52n) - paddr, at + 40);
   const p = path.join(dir, 'huge-absent.elf');
   fs.writeFileSync(p, b);
-  const t0 = Date.now();
   const outcome = readAll(p);
   assert.ok(outcome.ok, outcome.ok ? '' : outcome.message);
-  assert.ok(Date.now() - t0 < 20000, `${Date.now() - t0} ms`);
   const r = runCli(['analyze', '-f', 'json', '-c', 'lzo', p]);
   assert.equal(r.status, 0, r.stderr);
   const c = JSON.parse(r.stdout).inputs[0].info.classification;

@@ -1,34 +1,56 @@
 /**
- * Reads an input to the end the way analyze does, in-process: every page delivered, a sample of
- * them read again. 'ok' or 'input-error'; anything else (a crash) propagates to the caller.
+ * Reads an input to the end the way analyze does, in-process: every page delivered, the last page
+ * of each batch read again and compared, a sample of physical memory read for kernel dumps.
+ * 'ok' or 'input-error' (which must name the file in one line); anything else — a crash — is
+ * thrown to the caller. The readers' one-line warnings are kept off stderr (long loops).
  */
 import { InputError } from '../../src/cli/errors.js';
 import { PAGE_SIZE } from '../../src/compress/compressor.js';
 import { openSource } from '../../src/sources/open-source.js';
 import { PageBatch } from '../../src/sources/page-batch.js';
+import type { PhysicalMemory } from '../../src/sources/physical-memory.js';
+
+export interface DrainResult {
+  result: 'ok' | 'input-error';
+  pages: number;
+  message?: string;
+}
 
 const batch = new PageBatch();
-const page = Buffer.alloc(PAGE_SIZE);
+const again = Buffer.alloc(PAGE_SIZE);
 
-export function drain(path: string, maxPages = 1 << 22): { result: 'ok' | 'input-error'; pages: number; message?: string } {
+export function drain(path: string, opts: { allPages?: boolean; maxPages?: number } = {}): DrainResult {
+  const maxPages = opts.maxPages ?? 1 << 22;
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
+    String(chunk).includes(`${path}: warning: `) ? true : (write as (...a: unknown[]) => boolean).call(process.stderr, chunk, ...rest)) as typeof process.stderr.write;
   let pages = 0;
+  let src;
   try {
-    const src = openSource(path, 'auto');
-    try {
-      for (let n = src.read(batch); n > 0; n = src.read(batch)) {
-        pages += n;
-        if (pages > maxPages) throw new Error(`more than ${maxPages} pages from a small file`);
+    src = openSource(path, 'auto', { allPages: opts.allPages ?? false });
+    for (let n = src.read(batch); n > 0; n = src.read(batch)) {
+      pages += n;
+      if (pages > maxPages) throw new Error(`more than ${maxPages} pages from ${path}`);
+      if (src.hasContent) {
+        src.readPage(pages - 1, again, 0);
+        if (!again.equals(batch.content.subarray((n - 1) * PAGE_SIZE, n * PAGE_SIZE))) throw new Error(`${path}: readPage(${pages - 1}) differs from what read() delivered`);
       }
-      if (src.hasContent) for (let o = 0; o < pages; o += Math.max(1, Math.floor(pages / 7))) src.readPage(o, page, 0);
-    } finally {
-      src.close();
+    }
+    const mem = src as unknown as Partial<PhysicalMemory>;
+    if (typeof mem.readPhys === 'function') {
+      const maxPfn = mem.maxPfn ?? 0;
+      const step = Math.max(997, Math.ceil(maxPfn / 1000));
+      for (let pfn = 0; pfn < maxPfn; pfn += step) mem.readPhys(pfn * PAGE_SIZE, again, 0, PAGE_SIZE);
     }
     return { result: 'ok', pages };
   } catch (e) {
     if (e instanceof InputError) {
-      if (!e.message.includes(path) || e.message.includes('\n')) throw new Error(`bad message for ${path}: ${e.message}`);
+      if (e.file !== path || e.message.includes('\n')) throw new Error(`InputError not naming ${path} in one line: ${e.message}`);
       return { result: 'input-error', pages, message: e.message };
     }
     throw e;
+  } finally {
+    process.stderr.write = write;
+    src?.close();
   }
 }

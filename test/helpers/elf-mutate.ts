@@ -3,29 +3,10 @@
  * the longer fuzzer (scripts/fuzz-elf.mjs): each mutant must either read cleanly or fail with an
  * InputError that names the file, never anything else, and never hang or eat memory.
  */
-import { InputError } from '../../src/cli/errors.js';
-import { openSource } from '../../src/sources/open-source.js';
-import { PageBatch } from '../../src/sources/page-batch.js';
+import { drain } from './drain.js';
+import type { Rng } from './random.js';
 
-export class Rng {
-  private x: number;
-  constructor(seed: number) {
-    this.x = seed >>> 0 || 1;
-  }
-  next(): number {
-    let x = this.x;
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    this.x = x;
-    return x;
-  }
-  below(n: number): number {
-    return this.next() % n;
-  }
-}
+export { Rng } from './random.js';
 
 interface Layout {
   phoff: number;
@@ -161,28 +142,6 @@ export type Outcome = { ok: true; pages: number } | { ok: false; message: string
  * InputError is an outcome, anything else is thrown.
  */
 export function readAll(path: string, allPages = false, pageLimit = 1 << 22): Outcome {
-  let src;
-  try {
-    src = openSource(path, 'auto', { allPages });
-  } catch (e) {
-    if (e instanceof InputError) return { ok: false, message: e.message };
-    throw e;
-  }
-  const batch = new PageBatch();
-  const again = Buffer.alloc(4096);
-  let pages = 0;
-  try {
-    for (let n = src.read(batch); n > 0; n = src.read(batch)) {
-      pages += n;
-      if (pages > pageLimit) throw new Error(`more than ${pageLimit} pages from ${path}`);
-      src.readPage(pages - 1, again, 0);
-      if (!again.equals(batch.content.subarray((n - 1) * 4096, n * 4096))) throw new Error(`readPage(${pages - 1}) differs from what read() delivered`);
-    }
-    return { ok: true, pages };
-  } catch (e) {
-    if (e instanceof InputError) return { ok: false, message: e.message };
-    throw e;
-  } finally {
-    src.close();
-  }
+  const r = drain(path, { allPages, maxPages: pageLimit });
+  return r.result === 'ok' ? { ok: true, pages: r.pages } : { ok: false, message: r.message! };
 }

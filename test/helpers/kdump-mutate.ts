@@ -4,11 +4,8 @@
  * anything else. Shared by test/kdump-hostile.test.ts and scripts/fuzz-kdump.mjs.
  */
 import fs from 'node:fs';
-import { InputError } from '../../src/cli/errors.js';
-import { PAGE_SIZE } from '../../src/compress/compressor.js';
-import { openSource } from '../../src/sources/open-source.js';
-import { PageBatch } from '../../src/sources/page-batch.js';
-import type { PhysicalMemory } from '../../src/sources/physical-memory.js';
+import { drain } from './drain.js';
+import type { Rng } from './random.js';
 
 export interface KdumpLayout {
   blockSize: number;
@@ -43,25 +40,7 @@ export function kdumpLayout(b: Buffer): KdumpLayout {
   return { blockSize: bs, offBitmap1, offBitmap2, offDesc, ndesc, descs };
 }
 
-/** xorshift32 */
-export class Rng {
-  private x: number;
-  constructor(seed: number) {
-    this.x = seed >>> 0 || 1;
-  }
-  next(): number {
-    let x = this.x;
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.x = x >>> 0;
-    return this.x;
-  }
-  below(n: number): number {
-    return this.next() % n;
-  }
-}
+export { Rng } from './random.js';
 
 const EXTREMES = [0, 1, 2, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe, 4095, 4096, 4097, 0x10000];
 
@@ -143,33 +122,8 @@ export type Outcome = 'ok' | 'input-error';
  * Returns 'ok' or 'input-error' (an InputError naming the file in one line); anything else throws.
  */
 export function readOutcome(file: string): { outcome: Outcome; message?: string } {
-  let src;
-  // the readers' one-line warnings (an unclassifiable dump) would flood the output of a long loop
-  const write = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
-    String(chunk).includes(`${file}: warning: `) ? true : (write as (...a: unknown[]) => boolean).call(process.stderr, chunk, ...rest)) as typeof process.stderr.write;
-  try {
-    src = openSource(file, 'auto', { allPages: true });
-    const batch = new PageBatch(64);
-    let pages = 0;
-    for (let n = src.read(batch); n > 0; n = src.read(batch)) pages += n;
-    const dst = Buffer.alloc(PAGE_SIZE);
-    for (let o = 0; o < pages; o += 37) src.readPage(o, dst, 0);
-    const mem = src as unknown as Partial<PhysicalMemory>;
-    if (typeof mem.readPhys === 'function') {
-      for (let pfn = 0; pfn < (mem.maxPfn ?? 0); pfn += 997) mem.readPhys(pfn * PAGE_SIZE, dst, 0, PAGE_SIZE);
-    }
-    return { outcome: 'ok' };
-  } catch (e) {
-    if (e instanceof InputError) {
-      if (e.file !== file || e.message.includes('\n')) throw new Error(`InputError not naming ${file} in one line: ${e.message}`);
-      return { outcome: 'input-error', message: e.message };
-    }
-    throw e;
-  } finally {
-    process.stderr.write = write;
-    src?.close();
-  }
+  const r = drain(file, { allPages: true });
+  return { outcome: r.result, message: r.message };
 }
 
 export function writeMutant(path: string, data: Buffer): void {

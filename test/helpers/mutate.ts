@@ -1,16 +1,11 @@
 /** Deterministic mutations of a file's bytes, for hostile-input tests and the fuzz script. */
 
-/** xorshift32 random numbers in [0, 1) */
+import { Rng } from './random.js';
+
+/** random numbers in [0, 1) from a seed */
 export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
+  const r = new Rng(seed);
+  return () => r.float();
 }
 
 const BOUNDARY32 = [0, 1, 0x7f, 0xff, 0x1000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff];
