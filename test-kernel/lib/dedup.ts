@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureKernel, GuestError, REPO_ROOT, runJob, tail } from './guest.js';
-import type { Measurement } from './measure.js';
+import { parseMeasurement, type Measurement } from './measure.js';
 
 export const PATCHES = join(REPO_ROOT, 'kernel', 'patches');
 const KERNEL_DIR = join(REPO_ROOT, 'kernel');
@@ -117,50 +117,11 @@ export async function measureDedup(opts: {
     ].join('\n'),
     timeoutMs: 300_000,
   });
-  const text = run.outputs['result.txt']?.toString() ?? '';
-  const values = new Map<string, string>();
-  const zsmalloc: string[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    if (line.startsWith('zsmalloc ')) { zsmalloc.push(line.slice(9)); continue; }
-    const sp = line.indexOf(' ');
-    values.set(line.slice(0, sp), line.slice(sp + 1));
-  }
-  const num = (key: string): number => {
-    const v = values.get(key);
-    if (v === undefined || !/^-?\d+$/.test(v)) throw new GuestError(`guest result lacks a number for ${key} (got ${v}); result.txt:\n${text}`);
-    return Number(v);
-  };
   return {
-    values,
-    zsmalloc,
-    console: run.console,
-    durationMs: run.durationMs,
-    num,
-    delta: (kind, name) => num(`after.${kind}.${name}`) - num(`before.${kind}.${name}`),
+    ...parseMeasurement(run.outputs['result.txt']?.toString() ?? '', run.console, run.durationMs),
     slab: parseKeyValues(run.outputs['slab.txt']?.toString() ?? ''),
   };
 }
 
-/** The analyzer's result fields the dedup tests compare (`zswap-dedup analyze -f json`). */
-export interface DedupResult {
-  compressor: string;
-  dedup: boolean;
-  stored_pages: number;
-  rejected_pages: number;
-  rejects: { compress_fail: number; compress_poor: number; alloc_fail: number; pool_limit: number };
-  compressed_bytes: number;
-  memcg_zswap_bytes: number;
-  pool_pages: number;
-  dedup_verify_fail?: number;
-  dedup_saved_bytes?: number;
-  pool_objects: number;
-  unique_objects?: number;
-  duplicate_pages?: number;
-}
-
-export interface DedupReport {
-  pages: { total: number; zero: number; nonzero: number; distinct_contents: number };
-  results: DedupResult[];
-  hash: { hash_matches: number; verify_failures: number };
-}
+/** The analyzer's JSON report (its schema lives with the analyzer). */
+export type { AnalyzeReport as DedupReport, StoreResult as DedupResult } from '../../src/report/report.js';

@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import type { AnalyzeReport as AnalyzerReport } from '../../src/report/report.js';
 import { REPO_ROOT, runJob, GuestError } from './guest.js';
 
 /** Boot parameters that keep every stored page in zswap (see kernel/README.md). */
@@ -48,12 +49,19 @@ export async function measureInGuest(opts: {
     script: 'zswap-measure /job/pageset.raw >/out/result.txt\n',
     timeoutMs: 300_000,
   });
-  const text = run.outputs['result.txt']?.toString() ?? '';
+  return parseMeasurement(run.outputs['result.txt']?.toString() ?? '', run.console, run.durationMs);
+}
+
+/** zswap-measure's output ("key value" lines, "zsmalloc …" class lines) as a Measurement. */
+export function parseMeasurement(text: string, console: string, durationMs: number): Measurement {
   const values = new Map<string, string>();
   const zsmalloc: string[] = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
-    if (line.startsWith('zsmalloc ')) { zsmalloc.push(line.slice(9)); continue; }
+    if (line.startsWith('zsmalloc ')) {
+      zsmalloc.push(line.slice(9));
+      continue;
+    }
     const sp = line.indexOf(' ');
     values.set(line.slice(0, sp), line.slice(sp + 1));
   }
@@ -67,30 +75,15 @@ export async function measureInGuest(opts: {
   return {
     values,
     zsmalloc,
-    console: run.console,
-    durationMs: run.durationMs,
+    console,
+    durationMs,
     num,
     delta: (kind, name) => num(`after.${kind}.${name}`) - num(`before.${kind}.${name}`),
   };
 }
 
-export interface AnalyzerResult {
-  compressor: string;
-  dedup: boolean;
-  stored_pages: number;
-  rejected_pages: number;
-  rejects: { compress_fail: number; compress_poor: number; alloc_fail: number; pool_limit: number };
-  pool_limit_hit: number;
-  compressed_bytes: number;
-  pool_pages: number;
-}
-
-export interface AnalyzerReport {
-  pages: { total: number; zero: number; nonzero: number; distinct_contents: number };
-  results: AnalyzerResult[];
-}
-
-/** `zswap-dedup analyze --format json -c <list> <file>` with the repository's own CLI. */
+/** The analyzer's JSON report (its schema lives with the analyzer). */
+export type { AnalyzeReport as AnalyzerReport, StoreResult as AnalyzerResult } from '../../src/report/report.js';
 export function analyze(file: string, compressors: string[]): AnalyzerReport {
   const r = spawnSync(
     process.execPath,
