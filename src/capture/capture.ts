@@ -66,13 +66,17 @@ export interface ProcessStats {
   zero_page: number;
   hugetlb_excluded: number;
   unreadable: number;
+  /** where the captured pages' contents came from */
+  from_kcore: number;
+  from_pid_mem: number;
   exited: boolean;
 }
 
 export interface CaptureSummary {
   processes: ProcessStats[];
   pages: number;
-  content_from: 'kcore' | 'pid-mem';
+  /** kcore: every page read from /proc/kcore; pid-mem: none; both: /proc/kcore with fallbacks */
+  content_from: 'kcore' | 'pid-mem' | 'both';
   pfn: boolean;
   /** physical pages referenced by more than one captured mapping, and those references */
   shared_physical_pages: number;
@@ -178,6 +182,8 @@ export function capture(opts: CaptureOptions): CaptureSummary {
         zero_page: 0,
         hugetlb_excluded: 0,
         unreadable: 0,
+        from_kcore: 0,
+        from_pid_mem: 0,
         exited: false,
       };
       summary.processes.push(st);
@@ -231,8 +237,9 @@ export function capture(opts: CaptureOptions): CaptureSummary {
                 continue;
               }
               const vaddr = (vpage + i) * PAGE_SIZE;
-              const ok = (kcore !== null && kcore.read(pfn, batch.content, 0)) || (mem !== null && mem.read(vaddr, batch.content, 0));
-              if (!ok) {
+              if (kcore !== null && kcore.read(pfn, batch.content, 0)) st.from_kcore++;
+              else if (mem !== null && mem.read(vaddr, batch.content, 0)) st.from_pid_mem++;
+              else {
                 st.unreadable++;
                 continue;
               }
@@ -270,6 +277,8 @@ export function capture(opts: CaptureOptions): CaptureSummary {
       }
     }
     freezer?.thaw();
+    const fromKcore = summary.processes.reduce((a, p) => a + p.from_kcore, 0);
+    summary.content_from = fromKcore === summary.pages ? (kcore ? 'kcore' : 'pid-mem') : fromKcore === 0 ? 'pid-mem' : 'both';
     const shared = pfns.shared();
     summary.shared_physical_pages = shared.pages;
     summary.shared_references = shared.references;

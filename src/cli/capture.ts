@@ -35,6 +35,8 @@ export function captureFromFlags(flags: CaptureFlags, output: string, quiet = fa
   return summary;
 }
 
+const CONTENT_FROM = { kcore: '/proc/kcore', 'pid-mem': '/proc/PID/mem', both: '/proc/kcore, and /proc/PID/mem where kcore could not deliver a page' };
+
 export function describeCapture(s: CaptureSummary): string {
   const rows = [['pid', 'comm', 'present', 'captured', 'already', 'swapped', 'file', 'shmem', 'zero-page', 'unreadable']];
   for (const p of s.processes) {
@@ -52,7 +54,7 @@ export function describeCapture(s: CaptureSummary): string {
     ]);
   }
   return (
-    `captured ${s.pages} pages from ${s.processes.length} process(es); contents from ${s.content_from === 'kcore' ? '/proc/kcore' : '/proc/PID/mem'}` +
+    `captured ${s.pages} pages from ${s.processes.length} process(es); contents from ${CONTENT_FROM[s.content_from]}` +
     `${s.pfn ? `; ${s.shared_physical_pages} physical pages were mapped ${s.shared_references} times by the captured mappings and are counted once` : '; PFNs not used'}\n` +
     renderTextTable(rows, '  ', 'rl') +
     '\n  (already: present pages whose physical page was captured before; file/shmem: left out of scope; swapped: not readable)\n'
