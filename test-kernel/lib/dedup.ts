@@ -4,38 +4,14 @@
  * the stock build), the guest-side tools, boot parameters, and a measurement
  * that runs the unchanged kernel/guest/zswap-measure on the dedup kernel.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureKernel, GuestError, REPO_ROOT, runJob, tail } from './guest.js';
-import { parseMeasurement, type Measurement } from './measure.js';
+import { ensureKernel, GuestError, REPO_ROOT, runJob, runKernelScript } from './guest.js';
+import { parseMeasurement, zswapBootParams, type Measurement } from './measure.js';
 
 export const PATCHES = join(REPO_ROOT, 'kernel', 'patches');
 const KERNEL_DIR = join(REPO_ROOT, 'kernel');
 
-/** Run a kernel/ script with --print-path; stderr streams through; resolves the printed path. */
-export function runPathScript(script: string, args: string[] = [], okCodes = [0]): Promise<string> {
-  const started = Date.now();
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(join(KERNEL_DIR, script), [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      process.stderr.write(c);
-    });
-    child.on('error', (e) => reject(new GuestError(`${script}: cannot run: ${e.message}`)));
-    child.on('close', (code, signal) => {
-      if (code === null || !okCodes.includes(code)) {
-        reject(new GuestError(`${script} failed (exit ${code ?? signal}):\n${tail(stderr, 80)}`));
-        return;
-      }
-      process.stderr.write(`${script}: done (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-      resolvePromise(stdout.trim().split('\n').pop() ?? '');
-    });
-  });
-}
 
 /**
  * The dedup kernel: the stock kernel first (cached, and the base of the
@@ -45,35 +21,27 @@ export function runPathScript(script: string, args: string[] = [], okCodes = [0]
  */
 export async function ensureDedupKernel(): Promise<string> {
   await ensureKernel();
-  await runPathScript('seed-variant.sh', ['--to', 'dedup'], [0, 1]);
+  await runKernelScript('seed-variant.sh', ['--to', 'dedup'], [0, 1]);
   return ensureKernel({ variant: 'dedup', patches: PATCHES });
 }
 
 /** The dedup kernel with KASAN and lockdep (kernel/build-debug-kernel.sh: a full build, 20-40 min). */
 export async function ensureDebugKernel(): Promise<string> {
-  const path = await runPathScript('build-debug-kernel.sh', ['--print-path']);
+  const path = await runKernelScript('build-debug-kernel.sh', ['--print-path']);
   if (!existsSync(path)) throw new GuestError(`build-debug-kernel.sh printed ${path}, which does not exist`);
   return path;
 }
 
 /** Directory of the static guest tools (dedup-integrity, dedup-timing, test_zswap). */
 export async function ensureDedupTools(): Promise<string> {
-  const dir = await runPathScript('build-dedup-tools.sh', ['--print-path']);
+  const dir = await runKernelScript('build-dedup-tools.sh', ['--print-path']);
   if (!existsSync(join(dir, 'test_zswap'))) throw new GuestError(`build-dedup-tools.sh printed ${dir}, which has no test_zswap`);
   return dir;
 }
 
 /** Boot parameters: every stored page stays in zswap (no pool limit, no shrinker), dedup as asked. */
 export function dedupBootParams(compressor: string, dedup: boolean, scope: 'global' | 'memcg' = 'global'): string[] {
-  return [
-    'zswap.enabled=1',
-    `zswap.compressor=${compressor}`,
-    'zswap.zpool=zsmalloc',
-    'zswap.max_pool_percent=100',
-    'zswap.shrinker_enabled=0',
-    `zswap.dedup=${dedup ? 1 : 0}`,
-    `zswap.dedup_scope=${scope}`,
-  ];
+  return [...zswapBootParams(compressor), `zswap.dedup=${dedup ? 1 : 0}`, `zswap.dedup_scope=${scope}`];
 }
 
 /** "key value" lines → map; lines starting with `skip` prefixes are collected apart. */

@@ -27,10 +27,11 @@ const KERNEL_DIR = join(REPO_ROOT, 'kernel');
 export class GuestError extends Error {}
 
 /** Run a kernel/ build script; its stderr goes through live (a kernel build is long). */
-function runScript(script: string, args: string[]): Promise<string> {
+/** Runs a kernel/ script, its stderr streaming through live; resolves its last stdout line. */
+export function runKernelScript(script: string, args: string[], okCodes = [0]): Promise<string> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(join(KERNEL_DIR, script), [...args, '--print-path'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(KERNEL_DIR, script), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
@@ -40,19 +41,21 @@ function runScript(script: string, args: string[]): Promise<string> {
     });
     child.on('error', (e) => reject(new GuestError(`${script}: cannot run: ${e.message}`)));
     child.on('close', (code, signal) => {
-      if (code !== 0) {
+      if (code === null || !okCodes.includes(code)) {
         reject(new GuestError(`${script} failed (exit ${code ?? signal}):\n${tail(stderr, 80)}`));
         return;
       }
-      const path = stdout.trim().split('\n').pop() ?? '';
-      if (!path || !existsSync(path)) {
-        reject(new GuestError(`${script} printed no usable path:\n${stdout}\n${stderr}`));
-        return;
-      }
-      process.stderr.write(`${script}: ${path} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-      resolvePromise(path);
+      process.stderr.write(`${script}: done (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+      resolvePromise(stdout.trim().split('\n').pop() ?? '');
     });
   });
+}
+
+/** Runs a kernel/ build script with --print-path; resolves the (existing) path it printed. */
+async function runScript(script: string, args: string[]): Promise<string> {
+  const path = await runKernelScript(script, [...args, '--print-path']);
+  if (!path || !existsSync(path)) throw new GuestError(`${script} printed no usable path: '${path}'`);
+  return path;
 }
 
 export interface KernelBuild {
