@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { PAGE_SIZE } from '../src/compress/compressor.js';
+import { cgroup2Root } from '../src/capture/targets.js';
 import type { AnalyzeReport } from '../src/report/report.js';
 import { CaptureSource } from '../src/sources/capture-reader.js';
 import { InputFile } from '../src/sources/input-file.js';
@@ -172,4 +173,42 @@ test('without CAP_SYS_ADMIN: refused with a clear message, or per process with -
   const perProcess = run('--no-pfn');
   assert.equal(perProcess.status, 0, perProcess.stderr);
   assert.equal(markedPages(out, buffer).original, N);
+});
+
+test('--cgroup: every process of a cgroup v2, frozen with the cgroup freezer and thawed after', async (t) => {
+  if (!needRoot(t)) return;
+  const root = cgroup2Root();
+  if (!fs.existsSync(path.join(root, 'cgroup.procs'))) {
+    t.skip(`no cgroup v2 hierarchy mounted (looked at ${root})`);
+    return;
+  }
+  const { parent, child, buffer } = await startCow();
+  const cg = fs.mkdtempSync(path.join(root, 'zswap-dedup-test-'));
+  after(() => {
+    for (const pid of fs.readFileSync(path.join(cg, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+      try {
+        fs.writeFileSync(path.join(root, 'cgroup.procs'), pid);
+      } catch {
+        /* exited meanwhile */
+      }
+    }
+    fs.rmdirSync(cg);
+  });
+  for (const pid of [parent, child]) fs.writeFileSync(path.join(cg, 'cgroup.procs'), String(pid));
+  const out = path.join(dir, 'cgroup.zsdc');
+  const env = { ...process.env, ZSWAP_DEDUP_TEST_FREEZE_PAUSE_MS: '1200' };
+  const cap = spawn(process.execPath, [BIN, 'capture', '--freeze', '--cgroup', cg, '-o', out], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  cap.stderr!.on('data', (d) => (stderr += String(d)));
+  await new Promise((r) => setTimeout(r, 700));
+  assert.match(fs.readFileSync(path.join(cg, 'cgroup.events'), 'utf8'), /^frozen 1$/m, 'frozen by the cgroup freezer while capturing');
+  const code = await new Promise((r) => cap.on('exit', r));
+  assert.equal(code, 0, stderr);
+  assert.match(fs.readFileSync(path.join(cg, 'cgroup.events'), 'utf8'), /^frozen 0$/m, 'thawed after');
+  const m = markedPages(out, buffer);
+  assert.equal(m.original, N);
+  assert.equal(m.rewritten, K);
+  const src = new CaptureSource(InputFile.open(out));
+  assert.deepEqual([...(src.info.pids as number[])].sort(), [parent, child].sort());
+  src.close();
 });

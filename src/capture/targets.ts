@@ -3,11 +3,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../cli/errors.js';
 
-export const CGROUP_ROOT = '/sys/fs/cgroup';
+/** Where cgroup v2 is mounted: /sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems. */
+export function cgroup2Root(): string {
+  try {
+    for (const line of fs.readFileSync('/proc/self/mounts', 'utf8').split('\n')) {
+      const f = line.split(' ');
+      if (f[2] === 'cgroup2') return f[1];
+    }
+  } catch {
+    /* no /proc/self/mounts: assume the usual place */
+  }
+  return '/sys/fs/cgroup';
+}
 
+/** A cgroup given as an absolute directory or as a path below the cgroup v2 root. */
 export function resolveCgroup(p: string): string {
-  const dir = path.isAbsolute(p) && p.startsWith(CGROUP_ROOT) ? p : path.join(CGROUP_ROOT, p);
-  if (!fs.existsSync(path.join(dir, 'cgroup.procs'))) throw new InputError(p, `not a cgroup v2 directory (no ${path.join(dir, 'cgroup.procs')})`);
+  const root = cgroup2Root();
+  const dir = path.isAbsolute(p) && fs.existsSync(path.join(p, 'cgroup.procs')) ? p : path.join(root, p);
+  if (!fs.existsSync(path.join(dir, 'cgroup.procs'))) throw new InputError(p, `not a cgroup v2 directory (no ${path.join(dir, 'cgroup.procs')}; cgroup v2 is mounted at ${root})`);
   return dir;
 }
 

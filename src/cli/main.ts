@@ -77,7 +77,7 @@ Examples:
     .command('capture')
     .description('capture the memory of live processes as zswap would see it (Linux, root): anonymous pages, each physical page once')
     .option('-p, --pid <pid>', 'process to capture (repeatable)', collect, [])
-    .option('--cgroup <path>', 'capture every process of this cgroup v2 (and its descendants); path under /sys/fs/cgroup')
+    .option('--cgroup <path>', 'capture every process of this cgroup v2 (and its descendants): a directory, or a path below where cgroup2 is mounted')
     .option('--all', 'capture every process')
     .requiredOption('-o, --output <file>', 'capture or trace to write (mode 0600, atomically)')
     .option('--freeze', 'stop the targets while capturing (cgroup freezer with --cgroup, else SIGSTOP); they always run again')
