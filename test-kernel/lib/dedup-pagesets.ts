@@ -3,28 +3,7 @@
  * ../shared/corpus like lib/pagesets.ts (deterministic, shuffled with a fixed
  * seed).
  */
-import { type Corpus, PAGE, type PageSet } from './pagesets.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled(parts: Buffer[], seed: number): Buffer[] {
-  const next = rng(seed);
-  const order = parts.slice();
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
-}
+import { type Corpus, PAGE, type PageSet, shuffled } from './pagesets.js';
 
 function isZero(p: Buffer): boolean {
   for (let i = 0; i < p.length; i++) if (p[i] !== 0) return false;

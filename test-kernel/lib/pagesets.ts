@@ -45,6 +45,17 @@ export function loadCorpus(): Corpus {
   return { pages, count, category, kernelLengths };
 }
 
+/** The pages in a seeded Fisher–Yates order, the same on every machine. */
+export function shuffled(parts: Buffer[], seed: number): Buffer[] {
+  const next = rng(seed);
+  const order = parts.slice();
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
 /** mulberry32: small seeded PRNG, so page sets are the same on every machine. */
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -74,12 +85,7 @@ class Builder {
     for (let c = 0; c < copies; c++) this.parts.push(page);
   }
   build(name: string, description: string, seed: number): PageSet {
-    const next = rng(seed);
-    const order = this.parts.slice();
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
+    const order = shuffled(this.parts, seed);
     return { name, description, data: Buffer.concat(order), pages: order.length };
   }
 }

@@ -6,6 +6,7 @@
  * checked against both buffers, so corrupt input ends in a DecompressError, never in a read or
  * write outside the buffers, and the work is bounded by the input and output sizes.
  */
+import { copyLiterals } from './copy.js';
 import { DecompressError } from './errors.js';
 
 /**
@@ -55,13 +56,9 @@ export function lzo1xDecompress(src: Uint8Array, srcStart: number, srcEnd: numbe
       len += 3;
       if (ip + len > srcEnd) throw new DecompressError('lzo1x: literal run beyond the end of the input');
       if (op + len > outEnd) throw new DecompressError('lzo1x: output longer than the page');
-      if (len > 32) {
-        dst.set(src.subarray(ip, ip + len), op);
-        ip += len;
-        op += len;
-      } else {
-        for (let k = 0; k < len; k++) dst[op++] = src[ip++];
-      }
+      copyLiterals(dst, op, src, ip, len);
+      ip += len;
+      op += len;
       state = 4;
       continue;
     }

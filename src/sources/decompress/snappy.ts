@@ -5,6 +5,7 @@
  * or 4-byte (11) offset. Every length and offset is checked, so corrupt input ends in a
  * DecompressError with the buffers untouched outside their bounds.
  */
+import { copyLiterals } from './copy.js';
 import { DecompressError } from './errors.js';
 
 /**
@@ -42,13 +43,9 @@ export function snappyDecompress(src: Uint8Array, srcStart: number, srcEnd: numb
       len += 1;
       if (len > srcEnd - ip) throw new DecompressError('snappy: literal beyond the end of the input');
       if (len > outEnd - op) throw new DecompressError('snappy: output longer than declared');
-      if (len > 32) {
-        dst.set(src.subarray(ip, ip + len), op);
-        ip += len;
-        op += len;
-      } else {
-        for (let k = 0; k < len; k++) dst[op++] = src[ip++];
-      }
+      copyLiterals(dst, op, src, ip, len);
+      ip += len;
+      op += len;
       continue;
     }
     let len: number;
