@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COMPRESSOR_NAMES, PAGE_SIZE } from '../src/compress/compressor.js';
+import { COMPRESSOR_NAMES } from '../src/compress/compressor.js';
+import { PAGE_SIZE } from '../src/model/kernel.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const corpus = path.resolve(here, '../../..', 'shared', 'corpus', 'pages.bin');

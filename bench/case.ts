@@ -5,7 +5,8 @@
  *   node dist/bench/case.js index <n> bytes|fingerprint    dedup index memory for n distinct contents
  */
 import fs from 'node:fs';
-import { DST_BUFFER_SIZE, PAGE_SIZE, type CompressorName } from '../src/compress/compressor.js';
+import type { CompressorName } from '../src/compress/compressor.js';
+import { DST_BUFFER_SIZE, PAGE_SIZE } from '../src/model/kernel.js';
 import { createCompressor } from '../src/compress/registry.js';
 import { ContentIndex } from '../src/replay/content-index.js';
 import { replay } from '../src/replay/pipeline.js';

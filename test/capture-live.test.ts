@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
-import { PAGE_SIZE } from '../src/compress/compressor.js';
+import { PAGE_SIZE } from '../src/model/kernel.js';
 import { cgroup2Root } from '../src/capture/targets.js';
 import type { AnalyzeReport } from '../src/report/report.js';
 import { CaptureSource } from '../src/sources/capture-reader.js';

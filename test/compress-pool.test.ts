@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COMPRESSOR_NAMES, DST_BUFFER_SIZE, PAGE_SIZE } from '../src/compress/compressor.js';
+import { COMPRESSOR_NAMES } from '../src/compress/compressor.js';
+import { DST_BUFFER_SIZE, PAGE_SIZE } from '../src/model/kernel.js';
 import { createCompressor } from '../src/compress/registry.js';
 import { CompressPool } from '../src/replay/compress-pool.js';
 import { loadCorpus } from './helpers/corpus.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { PAGE_SIZE } from '../src/compress/compressor.js';
+import { PAGE_SIZE } from '../src/model/kernel.js';
 import { crc32c } from '../src/hash/crc32c.js';
 import { xxh64 } from '../src/hash/xxhash.js';
 import type { AnalyzeReport } from '../src/report/report.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { InputError } from '../src/cli/errors.js';
+import { InputError } from '../src/util/errors.js';
 import { openElf } from '../src/sources/elf/elf-reader.js';
 import { VmcoreSource } from '../src/sources/elf/vmcore-source.js';
 import { InputFile } from '../src/sources/input-file.js';

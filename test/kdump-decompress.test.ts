@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
 import binding from 'zstd-napi/binding.js';
-import { PAGE_SIZE } from '../src/compress/compressor.js';
+import { PAGE_SIZE } from '../src/model/kernel.js';
 import { Lzo1xSafe } from '../src/compress/lzo.js';
 import { DecompressError } from '../src/sources/decompress/errors.js';
 import { lzo1xDecompress } from '../src/sources/decompress/lzo1x.js';

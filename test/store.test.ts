@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EINVAL, ENOSPC } from '../src/compress/compressor.js';
+import { EINVAL, ENOSPC } from '../src/model/kernel.js';
 import { DEFAULT_METADATA_SIZES } from '../src/store/metadata.js';
 import { ZbudPool } from '../src/store/zbud-pool.js';
 import { buildSizeClassTable } from '../src/store/zsmalloc-classes.js';

@@ -7,8 +7,8 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { PAGE_SIZE } from '../compress/compressor.js';
-import { InputError } from '../cli/errors.js';
+import { PAGE_SIZE } from '../model/kernel.js';
+import { InputError } from '../util/errors.js';
 import { PageDigester } from '../replay/digest.js';
 import { isZeroFilled } from '../replay/zero-page.js';
 import { CaptureWriter } from '../sources/capture-writer.js';

@@ -4,7 +4,7 @@
  * else /proc/PID/mem (the page at its virtual address in the target). Both opened read-only.
  */
 import fs from 'node:fs';
-import { PAGE_SIZE } from '../compress/compressor.js';
+import { PAGE_SIZE } from '../model/kernel.js';
 
 interface KcoreSegment {
   paddr: number;

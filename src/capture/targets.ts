@@ -1,7 +1,7 @@
 /** Which processes a capture reads: --pid, --cgroup (with its descendants), --all. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../util/errors.js';
 
 /** Where cgroup v2 is mounted: /sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems. */
 export function cgroup2Root(): string {

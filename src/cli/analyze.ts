@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PAGE_SIZE } from '../compress/compressor.js';
+import { PAGE_SIZE, ZSMALLOC } from '../model/kernel.js';
 import { PAGE_HASHES, type HashName } from '../hash/page-hash.js';
 import { replay } from '../replay/pipeline.js';
 import { formatCsv } from '../report/format-csv.js';
@@ -15,7 +15,7 @@ import { DEFAULT_METADATA_SIZES, METADATA_OPTION_NAMES, type MetadataSizes } fro
 import type { ZpoolName } from '../store/zpool.js';
 import type { PoolLimit } from '../store/zswap-store.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { EXIT_OK, EXIT_THRESHOLD, InputError } from './errors.js';
+import { EXIT_OK, EXIT_THRESHOLD, InputError } from '../util/errors.js';
 import { parseCompressorList, parseIntIn, parseRatio, parseSize } from './parse.js';
 import { captureFromFlags } from './capture.js';
 import { Progress } from './progress.js';
@@ -84,7 +84,7 @@ export function renderReport(report: AnalyzeReport, format: ReportFormat): strin
 
 export function runAnalyze(inputs: string[], flags: AnalyzeFlags): number {
   const compressors = parseCompressorList(flags.compressor);
-  const chainSize = parseIntIn('--chain-size', flags.chainSize, 4, 16);
+  const chainSize = parseIntIn('--chain-size', flags.chainSize, ZSMALLOC.chainSize.min, ZSMALLOC.chainSize.max);
   const limit = poolLimit(flags);
   const metadata = metadataSizes(flags);
   const failUnder = flags.failUnder === undefined ? null : parseRatio('--fail-under', flags.failUnder);

@@ -1,7 +1,7 @@
 /** `zswap-dedup capture`: live process memory → capture or trace file. */
 import { capture, type CaptureSummary } from '../capture/capture.js';
 import { renderTextTable } from '../report/text-table.js';
-import { EXIT_OK } from './errors.js';
+import { EXIT_OK } from '../util/errors.js';
 import { Progress } from './progress.js';
 import { TOOL } from './tool.js';
 

@@ -1,16 +1,17 @@
 /** `zswap-dedup classes`: the zsmalloc size-class table the replica uses. */
+import { PAGE_SIZE, ZSMALLOC } from '../model/kernel.js';
 import { buildSizeClassTable } from '../store/zsmalloc-classes.js';
 import { parseIntIn } from './parse.js';
 import { renderTextTable } from '../report/text-table.js';
 
 export function runClasses(flags: { chainSize: string; format: 'table' | 'csv' }): number {
-  const table = buildSizeClassTable(parseIntIn('--chain-size', flags.chainSize, 4, 16));
+  const table = buildSizeClassTable(parseIntIn('--chain-size', flags.chainSize, ZSMALLOC.chainSize.min, ZSMALLOC.chainSize.max));
   const rows = table.classes.map((c) => [
     String(c.index),
     String(c.size),
     String(c.pagesPerZspage),
     String(c.objsPerZspage),
-    String((c.pagesPerZspage * 4096) % c.size),
+    String((c.pagesPerZspage * PAGE_SIZE) % c.size),
     c.huge ? '1' : '0',
     `${c.minLength}-${c.maxLength}`,
   ]);

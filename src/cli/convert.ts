@@ -1,13 +1,13 @@
 /** `zswap-dedup convert`: inputs → one capture, or a hash-only trace that carries no page contents. */
 import os from 'node:os';
-import { PAGE_SIZE } from '../compress/compressor.js';
+import { PAGE_SIZE } from '../model/kernel.js';
 import { PageDigester } from '../replay/digest.js';
 import { isZeroFilled } from '../replay/zero-page.js';
 import { CaptureWriter } from '../sources/capture-writer.js';
 import { openSource, type InputFormat } from '../sources/open-source.js';
 import { PageBatch, PAGE_FLAG } from '../sources/page-batch.js';
 import type { PageSource } from '../sources/page-source.js';
-import { EXIT_OK, InputError } from './errors.js';
+import { EXIT_OK, InputError } from '../util/errors.js';
 import { Progress } from './progress.js';
 import { TOOL } from './tool.js';
 

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { COMPRESSOR_NAMES } from '../compress/compressor.js';
+import { KERNEL_NAME, ZSMALLOC } from '../model/kernel.js';
 import { HASH_NAMES } from '../hash/page-hash.js';
 import { INPUT_FORMATS } from '../sources/open-source.js';
 import { DEFAULT_METADATA_SIZES, METADATA_OPTION_NAMES } from '../store/metadata.js';
@@ -12,12 +13,14 @@ import { DEFAULT_COMPRESSORS } from '../compress/registry.js';
 import { runCapture, type CaptureFlags } from './capture.js';
 import { runClasses } from './classes.js';
 import { runConvert, type ConvertFlags } from './convert.js';
-import { EXIT_INPUT, EXIT_INTERNAL, InputError } from './errors.js';
+import { EXIT_INPUT, EXIT_INTERNAL, InputError } from '../util/errors.js';
 import { TOOL } from './tool.js';
+
+const CHAIN = ZSMALLOC.chainSize;
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command(TOOL.name)
-    .description('How much memory would a deduplicating zswap save? Replays memory pages through a replica of the Linux 6.12 zswap store, with and without dedup.')
+    .description(`How much memory would a deduplicating zswap save? Replays memory pages through a replica of the ${KERNEL_NAME} zswap store, with and without dedup.`)
     .version(TOOL.version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -29,7 +32,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('[input...]', 'files to analyze together (raw pages, captures, traces, dumps); format detected from content')
     .option('-c, --compressor <list>', `compressors to compare, comma-separated, or "all" (${COMPRESSOR_NAMES.join(', ')})`, DEFAULT_COMPRESSORS.join(','))
     .addOption(new Option('--zpool <name>', 'zswap pool allocator').choices(ZPOOL_NAMES).default('zsmalloc'))
-    .option('--chain-size <n>', 'CONFIG_ZSMALLOC_CHAIN_SIZE of the modelled kernel (4..16)', '8')
+    .option('--chain-size <n>', `CONFIG_ZSMALLOC_CHAIN_SIZE of the modelled kernel (${CHAIN.min}..${CHAIN.max})`, String(CHAIN.default))
     .addOption(new Option('--hash <name>', 'whole-page hash of the dedup index').choices(HASH_NAMES).default('xxh64'))
     .option('--hash-bits <n>', 'keep only the low n bits of the hash as the index key (models the dedup series\' dedup_hash_bits knob)')
     .option('--no-verify', 'decide content identity by a 128-bit fingerprint instead of comparing bytes')
@@ -67,7 +70,7 @@ Examples:
     .description('write inputs as one zswap-dedup capture, or as a hash-only trace that carries no page contents')
     .argument('<input...>', 'files to convert')
     .requiredOption('-o, --output <file>', 'capture or trace to write (mode 0600, atomically)')
-    .option('--hash-only', 'write a trace: per page only hashes, a fingerprint and the 6.12 compressed length for every compressor')
+    .option('--hash-only', `write a trace: per page only hashes, a fingerprint and the ${KERNEL_NAME} compressed length for every compressor`)
     .addOption(new Option('--input-format <format>', 'read inputs as this format instead of detecting it').choices(INPUT_FORMATS).default('auto'))
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
@@ -91,7 +94,7 @@ Examples:
   program
     .command('classes')
     .description('print the zsmalloc size classes of the modelled kernel (computed as zs_create_pool() does)')
-    .option('--chain-size <n>', 'CONFIG_ZSMALLOC_CHAIN_SIZE (4..16)', '8')
+    .option('--chain-size <n>', `CONFIG_ZSMALLOC_CHAIN_SIZE (${CHAIN.min}..${CHAIN.max})`, String(CHAIN.default))
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'csv']).default('table'))
     .action((flags: { chainSize: string; format: 'table' | 'csv' }) => setExit(runClasses(flags)));
 

@@ -1,7 +1,7 @@
 /** Parsers for option values; each throws InputError with the option's name. */
 import { COMPRESSOR_NAMES, type CompressorName } from '../compress/compressor.js';
 import { isCompressorName } from '../compress/registry.js';
-import { InputError } from './errors.js';
+import { InputError } from '../util/errors.js';
 
 export function parseCompressorList(value: string): CompressorName[] {
   if (value.trim() === 'all') return [...COMPRESSOR_NAMES];

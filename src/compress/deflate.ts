@@ -9,7 +9,8 @@
  */
 import zlibDeflate from 'pako/lib/zlib/deflate.js';
 import ZStream from 'pako/lib/zlib/zstream.js';
-import { EINVAL, PAGE_SIZE, type PageCompressor } from './compressor.js';
+import type { PageCompressor } from './compressor.js';
+import { EINVAL, PAGE_SIZE } from '../model/kernel.js';
 
 const Z_FINISH = 4;
 const Z_OK = 0;

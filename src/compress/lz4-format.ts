@@ -3,7 +3,7 @@
  * hash, byte helpers, and the run-length encoding of a sequence's literal length and of the last
  * literals (lib/lz4/lz4_compress.c and lz4hc_compress.c write both the same way).
  */
-import { EINVAL, PAGE_SIZE } from './compressor.js';
+import { EINVAL, PAGE_SIZE } from '../model/kernel.js';
 
 export const MINMATCH = 4;
 export const LASTLITERALS = 5;

@@ -7,7 +7,8 @@
  *
  * Written from the kernel's rules, not copied; the streams are byte-identical to the kernel's.
  */
-import { EINVAL, PAGE_SIZE, type PageCompressor } from './compressor.js';
+import type { PageCompressor } from './compressor.js';
+import { EINVAL, PAGE_SIZE } from '../model/kernel.js';
 import { copy, count, hash4, LASTLITERALS, MAX_OUT, MFLIMIT, MINMATCH, read32, writeLastLiterals, writeLiteralLength, writeMatchLength } from './lz4-format.js';
 
 const SKIPTRIGGER = 6;

@@ -8,7 +8,8 @@
  *
  * Written from the kernel's rules, not copied; the streams are byte-identical to the kernel's.
  */
-import { EINVAL, PAGE_SIZE, type PageCompressor } from './compressor.js';
+import type { PageCompressor } from './compressor.js';
+import { EINVAL, PAGE_SIZE } from '../model/kernel.js';
 
 const D_BITS = 13;
 const D_SIZE = 1 << D_BITS;

@@ -9,7 +9,8 @@
  * input, zero bits to the byte boundary and zero bytes to a multiple of 8.
  */
 
-import { ENOSPC, PAGE_SIZE, type CompressorName, type PageCompressor } from './compressor.js';
+import type { CompressorName, PageCompressor } from './compressor.js';
+import { ENOSPC, PAGE_SIZE } from '../model/kernel.js';
 
 const OP_REPEAT = 0x1b;
 const OP_ZEROS = 0x1c;

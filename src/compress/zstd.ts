@@ -10,7 +10,8 @@
  * both rules select the same pages.
  */
 import binding from 'zstd-napi/binding.js';
-import { EINVAL, PAGE_SIZE, type PageCompressor } from './compressor.js';
+import type { PageCompressor } from './compressor.js';
+import { EINVAL, PAGE_SIZE } from '../model/kernel.js';
 
 const LEVEL = 3;
 const WINDOW_LOG = 21;

@@ -2,7 +2,7 @@
  * The whole-page hashes a dedup index can key on, and the 128-bit fingerprint used as content
  * identity when pages are not compared byte by byte (--no-verify, hash-only traces).
  */
-import { PAGE_SIZE } from '../compress/compressor.js';
+import { PAGE_SIZE } from '../model/kernel.js';
 import { crc32c } from './crc32c.js';
 import { jhash2, KSM_JHASH_SEED } from './jhash2.js';
 import { xxh32, xxh64 } from './xxhash.js';

@@ -9,7 +9,8 @@
  * thread never waits for a worker that has not started, it only waits for claimed pages.
  */
 import { Worker } from 'node:worker_threads';
-import { DST_BUFFER_SIZE, PAGE_SIZE, type CompressorName, type PageCompressor } from '../compress/compressor.js';
+import type { CompressorName, PageCompressor } from '../compress/compressor.js';
+import { DST_BUFFER_SIZE, PAGE_SIZE } from '../model/kernel.js';
 import { createCompressor } from '../compress/registry.js';
 
 /** control words in the shared Int32Array */

@@ -1,6 +1,7 @@
 /** Worker thread of CompressPool: waits for a job, claims and compresses pages of it. */
 import { workerData } from 'node:worker_threads';
-import { DST_BUFFER_SIZE, type CompressorName } from '../compress/compressor.js';
+import type { CompressorName } from '../compress/compressor.js';
+import { DST_BUFFER_SIZE } from '../model/kernel.js';
 import { createCompressor } from '../compress/registry.js';
 import { CTL_ERROR, CTL_GENERATION, compressClaimed, type SharedBatch } from './compress-pool.js';
 

@@ -5,7 +5,7 @@
  * 4 of page ordinal, 4 of page count, 2 per compressor of compressed length (16 more of
  * fingerprint without byte verification), and 5–11 bytes of slots.
  */
-import { PAGE_SIZE } from '../compress/compressor.js';
+import { PAGE_SIZE } from '../model/kernel.js';
 
 const MAX_LOAD = 0.75;
 /** per-content arrays grow by half, not double, to keep slack small */

@@ -1,8 +1,10 @@
 /**
  * The digest of a page that a hash-only trace keeps instead of its content: every supported
- * hash, the 128-bit fingerprint, and the compressed length under each 6.12 compressor.
+ * hash, the 128-bit fingerprint, and the compressed length under each compressor of the modelled
+ * kernel (src/model/kernel.ts).
  */
-import { COMPRESSOR_NAMES, DST_BUFFER_SIZE, PAGE_SIZE, type PageCompressor } from '../compress/compressor.js';
+import { COMPRESSOR_NAMES, type PageCompressor } from '../compress/compressor.js';
+import { DST_BUFFER_SIZE, PAGE_SIZE } from '../model/kernel.js';
 import { createCompressor } from '../compress/registry.js';
 import { crc32c } from '../hash/crc32c.js';
 import { jhash2, KSM_JHASH_SEED } from '../hash/jhash2.js';

@@ -3,7 +3,8 @@
  * distinct content once per compressor, then every page into every store replica (each chosen
  * compressor without and with dedup), in input order.
  */
-import { COMPRESSOR_NAMES, PAGE_SIZE, type CompressorName } from '../compress/compressor.js';
+import { COMPRESSOR_NAMES, type CompressorName } from '../compress/compressor.js';
+import { PAGE_SIZE } from '../model/kernel.js';
 import { fingerprint128, PAGE_HASHES, type HashName } from '../hash/page-hash.js';
 import { BATCH_PAGES, DIGEST_HASH_WORDS, FINGERPRINT_WORDS, LENGTH_SLOTS, PageBatch, PAGE_FLAG } from '../sources/page-batch.js';
 import type { PageSource } from '../sources/page-source.js';
@@ -13,7 +14,7 @@ import type { ZpoolName } from '../store/zpool.js';
 import { buildSizeClassTable, type SizeClassTable } from '../store/zsmalloc-classes.js';
 import { ZsmallocPool } from '../store/zsmalloc-pool.js';
 import { ZswapStore, type PoolLimit } from '../store/zswap-store.js';
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../util/errors.js';
 import { CompressPool } from './compress-pool.js';
 import { ContentIndex } from './content-index.js';
 import { MAX_SHARING_INPUTS, SourceSharing, type SharingReport } from './source-sharing.js';

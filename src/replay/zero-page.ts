@@ -1,5 +1,5 @@
 /** is_folio_zero_filled() (mm/page_io.c): every byte of the page is zero. */
-import { PAGE_SIZE } from '../compress/compressor.js';
+import { PAGE_SIZE } from '../model/kernel.js';
 
 /** `words` is a Uint32Array view of the same memory as the batch; `at` a byte offset, multiple of 4. */
 export function isZeroFilled(words: Uint32Array, at: number): boolean {

@@ -1,5 +1,5 @@
 /** Words for a page's content in the "top duplicated contents" list. */
-import { PAGE_SIZE } from '../compress/compressor.js';
+import { PAGE_SIZE } from '../model/kernel.js';
 
 const hex = (b: Uint8Array, from: number, to: number) =>
   Array.from(b.subarray(from, to), (x) => x.toString(16).padStart(2, '0')).join(' ');

@@ -1,5 +1,5 @@
 /** The human report: compressors side by side, without and with dedup. */
-import { PAGE_SIZE } from '../compress/compressor.js';
+import { PAGE_SIZE } from '../model/kernel.js';
 import type { AnalyzeReport, StoreResult } from './report.js';
 import { fixed2, int, mib, pct, renderTextTable } from './text-table.js';
 

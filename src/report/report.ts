@@ -2,7 +2,8 @@
  * The analysis result as one plain object: what every output format renders, and the JSON
  * document itself (schema below; documented in README.md, "JSON output").
  */
-import { PAGE_SIZE, type CompressorName } from '../compress/compressor.js';
+import type { CompressorName } from '../compress/compressor.js';
+import { KERNEL_MODEL, PAGE_SIZE } from '../model/kernel.js';
 import { PAGE_HASHES } from '../hash/page-hash.js';
 import { collisionTable } from '../replay/collisions.js';
 import type { ReplayOutcome } from '../replay/pipeline.js';
@@ -250,7 +251,7 @@ export function buildReport(outcome: ReplayOutcome, tool: { name: string; versio
   return {
     schema: REPORT_SCHEMA,
     tool,
-    kernel_model: 'Linux 6.12 (x86_64, 4 KiB pages)',
+    kernel_model: KERNEL_MODEL,
     config: {
       zpool: opts.zpool,
       zsmalloc_chain_size: opts.chainSize,

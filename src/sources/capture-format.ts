@@ -20,10 +20,10 @@
  *                 | u32 mapping id (0: none) | u32 map count | u32 reserved
  *   digest        u32 xxh64 low, u32 xxh64 high, u32 xxh32, u32 jhash2, u32 crc32c, u32 reserved,
  *                 4 × u32 fingerprint (page-hash.ts), 7 × i16 compressed length or -errno
- *                 (lzo, lzo-rle, lz4, lz4hc, zstd, deflate, 842 — Linux 6.12 rules), u16 reserved.
+ *                 (lzo, lzo-rle, lz4, lz4hc, zstd, deflate, 842 — the modelled kernel's rules), u16 reserved.
  *                 A zero-filled page has flag ZERO_FILLED and an all-zero digest.
  */
-import { PAGE_SIZE } from '../compress/compressor.js';
+import { PAGE_SIZE } from '../model/kernel.js';
 
 export const CAPTURE_MAGIC = Buffer.from('ZSDCAPT\0', 'latin1');
 export const CAPTURE_VERSION = 1;

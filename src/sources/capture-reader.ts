@@ -1,6 +1,7 @@
 /** Reads our capture format (capture-format.ts): full captures and hash-only traces. */
-import { COMPRESSOR_NAMES, EINVAL, ENOSPC, PAGE_SIZE } from '../compress/compressor.js';
-import { InputError } from '../cli/errors.js';
+import { COMPRESSOR_NAMES } from '../compress/compressor.js';
+import { EINVAL, ENOSPC, PAGE_SIZE } from '../model/kernel.js';
+import { InputError } from '../util/errors.js';
 import {
   CAPTURE_FLAG_TRACE,
   CAPTURE_MAGIC,

@@ -1,5 +1,5 @@
 /** Writes our capture format (capture-format.ts) atomically, mode 0600 by default (it holds memory). */
-import { PAGE_SIZE } from '../compress/compressor.js';
+import { PAGE_SIZE } from '../model/kernel.js';
 import { AtomicFile } from '../util/atomic-file.js';
 import {
   CAPTURE_FLAG_TRACE,

@@ -1,6 +1,6 @@
 /** A regular file opened for positional reads, with errors that name the file. */
 import fs from 'node:fs';
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../util/errors.js';
 
 /**
  * Bytes with positional reads: a file, or a view assembled from one (makedumpfile's flattened

@@ -3,7 +3,8 @@
  * hash-only traces, their digests) plus what the source knows about each page. Allocated once
  * per run and refilled, so reading pages allocates nothing per page.
  */
-import { COMPRESSOR_NAMES, PAGE_SIZE } from '../compress/compressor.js';
+import { COMPRESSOR_NAMES } from '../compress/compressor.js';
+import { PAGE_SIZE } from '../model/kernel.js';
 
 export const BATCH_PAGES = 256;
 

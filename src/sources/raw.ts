@@ -1,6 +1,6 @@
 /** Raw page files: any file made of whole 4 KiB pages (a memory image, a concatenation of pages). */
-import { PAGE_SIZE } from '../compress/compressor.js';
-import { InputError } from '../cli/errors.js';
+import { PAGE_SIZE } from '../model/kernel.js';
+import { InputError } from '../util/errors.js';
 import type { ByteSource } from './input-file.js';
 import { NO_PFN, type PageBatch } from './page-batch.js';
 import type { PageSource } from './page-source.js';

@@ -1,12 +1,15 @@
 /**
- * Memory zswap spends outside the pool pages, per stored page and per object (x86_64, 6.12).
+ * Memory zswap spends outside the pool pages, per stored page and per object; the default sizes
+ * are the modelled kernel's (src/model/kernel.ts).
  * The dedup sizes are those of the series in kernel/patches/: the per-slot zswap_entry is kept,
  * the compressed object is shared through a refcounted struct zswap_obj found by a hash index.
  */
+import { STRUCT_SIZES } from '../model/kernel.js';
+
 export interface MetadataSizes {
-  /** struct zswap_entry (mm/zswap.c), one per stored page: 56 bytes */
+  /** struct zswap_entry (mm/zswap.c), one per stored page */
   readonly entryBytes: number;
-  /** zswap_entry with dedup (the series keeps it at 56: the handle becomes a union with the object pointer) */
+  /** zswap_entry with dedup (the series keeps its size: the handle becomes a union with the object pointer) */
   readonly dedupEntryBytes: number;
   /** xarray leaf slots per stored page: a 576-byte xa_node covers 64 offsets → 9 bytes when dense */
   readonly xarrayBytesPerEntry: number;
@@ -21,15 +24,13 @@ export interface MetadataSizes {
 }
 
 export const DEFAULT_METADATA_SIZES: MetadataSizes = {
-  entryBytes: 56,
-  dedupEntryBytes: 56,
-  xarrayBytesPerEntry: 9,
-  handleBytes: 8,
-  zspageBytes: 56,
-  // rb_node 24 + key {hash, scope} 16 + handle 8 + length 4 + refcount 4, kmem cache of its own
-  // (73 per 4 KiB slab), as measured in the patched guest
-  dedupObjectBytes: 56,
-  dedupIndexBytesPerObject: 0,
+  entryBytes: STRUCT_SIZES.zswapEntry,
+  dedupEntryBytes: STRUCT_SIZES.zswapEntryDedup,
+  xarrayBytesPerEntry: STRUCT_SIZES.xarrayPerEntry,
+  handleBytes: STRUCT_SIZES.zsHandle,
+  zspageBytes: STRUCT_SIZES.zspage,
+  dedupObjectBytes: STRUCT_SIZES.zswapObj,
+  dedupIndexBytesPerObject: STRUCT_SIZES.dedupIndexPerObject,
 };
 
 export const METADATA_OPTION_NAMES: Record<keyof MetadataSizes, string> = {

@@ -5,10 +5,10 @@
  * page. Without frees every half-used page has its first buddy set, so pages are told apart by
  * their free-chunk count only.
  */
-import { EINVAL, ENOSPC, PAGE_SIZE } from '../compress/compressor.js';
+import { EINVAL, ENOSPC, PAGE_SIZE, ZBUD } from '../model/kernel.js';
 import type { Zpool } from './zpool.js';
 
-const CHUNK_SHIFT = 6;
+const CHUNK_SHIFT = ZBUD.chunkShift;
 const CHUNK_SIZE = 1 << CHUNK_SHIFT;
 const ZHDR_SIZE_ALIGNED = CHUNK_SIZE;
 const NCHUNKS = (PAGE_SIZE - ZHDR_SIZE_ALIGNED) >> CHUNK_SHIFT;

@@ -1,19 +1,15 @@
 /**
- * zsmalloc size classes for x86_64 with 4 KiB pages, computed the way zs_create_pool() and
+ * zsmalloc size classes of the modelled kernel, computed the way zs_create_pool() and
  * zs_malloc() do it in mm/zsmalloc.c (6.12). This is the one place that answers "where does a
- * 1,234-byte compressed object go and what does it cost": see `classForLength`.
+ * 1,234-byte compressed object go and what does it cost": see `SizeClassTable.classOfLength`.
  */
-import { PAGE_SIZE } from '../compress/compressor.js';
+import { PAGE_SIZE, ZSMALLOC } from '../model/kernel.js';
 
-/** bytes in front of every object of a non-huge class (the handle, tagged OBJ_ALLOCATED_TAG) */
-export const ZS_HANDLE_SIZE = 8;
-export const ZS_MIN_ALLOC_SIZE = 32;
-export const ZS_MAX_ALLOC_SIZE = PAGE_SIZE;
-/** PAGE_SIZE >> CLASS_BITS (8) */
-export const ZS_SIZE_CLASS_DELTA = 16;
-export const ZS_SIZE_CLASSES = Math.ceil((ZS_MAX_ALLOC_SIZE - ZS_MIN_ALLOC_SIZE) / ZS_SIZE_CLASS_DELTA) + 1;
-/** Kconfig default of CONFIG_ZSMALLOC_CHAIN_SIZE (range 4..16) */
-export const DEFAULT_CHAIN_SIZE = 8;
+const ZS_HANDLE_SIZE = ZSMALLOC.handleSize;
+const ZS_MIN_ALLOC_SIZE = ZSMALLOC.minAllocSize;
+export const ZS_MAX_ALLOC_SIZE = ZSMALLOC.maxAllocSize;
+const ZS_SIZE_CLASS_DELTA = ZSMALLOC.sizeClassDelta;
+const ZS_SIZE_CLASSES = Math.ceil((ZS_MAX_ALLOC_SIZE - ZS_MIN_ALLOC_SIZE) / ZS_SIZE_CLASS_DELTA) + 1;
 
 export interface SizeClass {
   /** class index in pool->size_class[] (the largest index of a merged run) */
@@ -59,7 +55,7 @@ export function sizeClassIndex(size: number): number {
   return Math.min(ZS_SIZE_CLASSES - 1, idx);
 }
 
-export function buildSizeClassTable(chainSize = DEFAULT_CHAIN_SIZE): SizeClassTable {
+export function buildSizeClassTable(chainSize: number = ZSMALLOC.chainSize.default): SizeClassTable {
   if (!Number.isInteger(chainSize) || chainSize < 4 || chainSize > 16) {
     throw new RangeError(`zsmalloc chain size must be 4..16, got ${chainSize}`);
   }

@@ -3,7 +3,7 @@
  * zs_malloc() adds a zspage of pages_per_zspage pages to a class when none of its zspages has a
  * free slot, so a class with n objects holds ceil(n / objs_per_zspage) zspages.
  */
-import { ENOSPC, EINVAL } from '../compress/compressor.js';
+import { ENOSPC, EINVAL } from '../model/kernel.js';
 import { ZS_MAX_ALLOC_SIZE, type SizeClassTable } from './zsmalloc-classes.js';
 import type { AllocatorMetadataSizes, Zpool } from './zpool.js';
 

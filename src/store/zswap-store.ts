@@ -11,7 +11,8 @@
  * object of its own that is not indexed, so its copies are never shared (zswap_dedup_find(),
  * zswap_obj_create()). Every stored page is still charged to its memcg in full.
  */
-import { ENOSPC, type CompressorName } from '../compress/compressor.js';
+import type { CompressorName } from '../compress/compressor.js';
+import { ENOSPC } from '../model/kernel.js';
 import { GrowableU32 } from '../replay/growable.js';
 import type { MetadataSizes } from './metadata.js';
 

@@ -1,13 +1,14 @@
-/** The shared golden corpus: 8,000 pages and the 6.12 kernel's compressed length of each. */
+/** The shared golden corpus: 8,000 pages and the modelled kernel's compressed length of each. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { COMPRESSOR_NAMES, type CompressorName } from '../../src/compress/compressor.js';
+import { KERNEL } from '../../src/model/kernel.js';
 import { SHARED } from './paths.js';
 
 export const CORPUS_PAGES = path.join(SHARED, 'corpus', 'pages.bin');
-const KERNEL_CSV = path.join(SHARED, 'corpus', 'kernel-6.12.csv');
+const KERNEL_CSV = path.join(SHARED, 'corpus', `kernel-${KERNEL.series}.csv`);
 const INDEX_CSV = path.join(SHARED, 'corpus', 'index.csv');
-export const CLASSES_CSV = path.join(SHARED, 'spec', 'zsmalloc-classes-6.12.csv');
+export const CLASSES_CSV = path.join(SHARED, 'spec', `zsmalloc-classes-${KERNEL.series}.csv`);
 
 function readShared(file: string): string {
   if (!fs.existsSync(file)) {

@@ -4,8 +4,8 @@
  * 'ok' or 'input-error' (which must name the file in one line); anything else — a crash — is
  * thrown to the caller. The readers' one-line warnings are kept off stderr (long loops).
  */
-import { InputError } from '../../src/cli/errors.js';
-import { PAGE_SIZE } from '../../src/compress/compressor.js';
+import { InputError } from '../../src/util/errors.js';
+import { PAGE_SIZE } from '../../src/model/kernel.js';
 import { openSource } from '../../src/sources/open-source.js';
 import { PageBatch } from '../../src/sources/page-batch.js';
 import type { PhysicalMemory } from '../../src/sources/physical-memory.js';

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PAGE_SIZE } from '../../src/compress/compressor.js';
+import { PAGE_SIZE } from '../../src/model/kernel.js';
 import { openSource } from '../../src/sources/open-source.js';
 import { PageBatch } from '../../src/sources/page-batch.js';
 import type { PageSource } from '../../src/sources/page-source.js';

@@ -1,7 +1,7 @@
 /** Small page sets for tests, written as raw files. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PAGE_SIZE } from '../../src/compress/compressor.js';
+import { PAGE_SIZE } from '../../src/model/kernel.js';
 import { loadCorpus } from './corpus.js';
 
 /** corpus pages [from, from + n) with every third page repeated twice more, plus 5 zero pages */

@@ -4,7 +4,7 @@
  * process cores share all of this; what differs (which addresses mean what, which pages to
  * deliver) lives in vmcore-source.ts and process-core-source.ts.
  */
-import { InputError } from '../../cli/errors.js';
+import { InputError } from '../../util/errors.js';
 import type { ByteSource } from '../input-file.js';
 
 export const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);

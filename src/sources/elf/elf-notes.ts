@@ -3,7 +3,7 @@
  * from the notes, never from the file name), VMCOREINFO, and for process cores the file-backed
  * ranges (NT_FILE), the vDSO address (NT_AUXV) and the command (NT_PRPSINFO).
  */
-import { InputError } from '../../cli/errors.js';
+import { InputError } from '../../util/errors.js';
 import { parseVmcoreinfo } from '../physical-memory.js';
 import type { ElfCore, ElfNote } from './elf-format.js';
 

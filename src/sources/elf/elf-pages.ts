@@ -5,7 +5,7 @@
  * (a segment address or end not on a page boundary) is left out and counted. File offsets need
  * no alignment: a page is wherever the segment puts it.
  */
-import { PAGE_SIZE } from '../../compress/compressor.js';
+import { PAGE_SIZE } from '../../model/kernel.js';
 import type { ElfSegment } from './elf-format.js';
 
 export interface PageRun {

@@ -9,8 +9,8 @@
  * Pages past p_filesz of a process core were not dumped (a filtered mapping, or only its first
  * page for ELF headers): they are counted, never delivered as zeros.
  */
-import { PAGE_SIZE } from '../../compress/compressor.js';
-import { InputError } from '../../cli/errors.js';
+import { PAGE_SIZE } from '../../model/kernel.js';
+import { InputError } from '../../util/errors.js';
 import type { ByteSource } from '../input-file.js';
 import { NO_PFN, PAGE_FLAG, type PageBatch } from '../page-batch.js';
 import type { PageSource } from '../page-source.js';

@@ -3,7 +3,7 @@
  * (deliver with these flags, or skip), coalescing consecutive file pages into one read, and
  * remembering where every delivered page lives (OrdinalMap) so readPage() finds it again.
  */
-import { PAGE_SIZE } from '../../compress/compressor.js';
+import { PAGE_SIZE } from '../../model/kernel.js';
 import type { ByteSource } from '../input-file.js';
 import { OrdinalMap } from '../ordinal-map.js';
 import type { PageBatch } from '../page-batch.js';

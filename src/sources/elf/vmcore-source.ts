@@ -14,8 +14,8 @@
  * (by class when pages are classified). readPhys() reads them as zeros, as the ELF format
  * defines. A page that straddles p_filesz is delivered: file bytes, then zeros.
  */
-import { PAGE_SIZE } from '../../compress/compressor.js';
-import { InputError } from '../../cli/errors.js';
+import { PAGE_SIZE } from '../../model/kernel.js';
+import { InputError } from '../../util/errors.js';
 import type { ByteSource } from '../input-file.js';
 import { openKernelPageFilter, type KernelPageFilter } from '../kernel-pages/page-filter.js';
 import type { PageBatch } from '../page-batch.js';

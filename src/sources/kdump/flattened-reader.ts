@@ -10,7 +10,7 @@
  * piece, sorted by offset, overlaps rejected), and reads of the dump are served from the pieces
  * in place. Bytes of the dump no piece covers read as zeros, as in the file -R would write.
  */
-import { InputError } from '../../cli/errors.js';
+import { InputError } from '../../util/errors.js';
 import { elfReader } from '../elf/elf-reader.js';
 import { DETECT_BYTES, type FormatReader } from '../format-reader.js';
 import type { ByteSource } from '../input-file.js';

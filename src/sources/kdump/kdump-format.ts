@@ -16,7 +16,7 @@
  * as is with flags 0 and size = block size. Pages in the first bitmap but not the second were
  * excluded (filtered out by dump level); pages in neither are holes.
  */
-import { InputError } from '../../cli/errors.js';
+import { InputError } from '../../util/errors.js';
 import type { PageCodec } from '../decompress/page-decompressor.js';
 
 export const KDUMP_SIGNATURE = Buffer.from('KDUMP   ', 'latin1');

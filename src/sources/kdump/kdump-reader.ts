@@ -13,8 +13,8 @@
  * window, descriptors and page data through sequential windows, and readPhys() ranks a PFN with a
  * per-32768-PFN prefix count plus one bitmap block read on demand.
  */
-import { PAGE_SIZE } from '../../compress/compressor.js';
-import { InputError } from '../../cli/errors.js';
+import { PAGE_SIZE } from '../../model/kernel.js';
+import { InputError } from '../../util/errors.js';
 import { DecompressError } from '../decompress/errors.js';
 import { PageDecompressor, type PageCodec } from '../decompress/page-decompressor.js';
 import type { FormatReader } from '../format-reader.js';

@@ -109,10 +109,10 @@ export function layoutFromVmcoreinfo(info: ReadonlyMap<string, string> | null): 
   const typeBuddy = pageType(parseNumber(info.get('NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)')));
   const typeSlab = pageType(parseNumber(info.get('NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)')));
   if (typeBuddy === null) {
-    (info.has('NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)') ? implausible : missing).push('NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE) (6.12 page type encoding)');
+    (info.has('NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)') ? implausible : missing).push('NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE) (page type in the top byte of page_type)');
   }
   if (typeSlab === null) {
-    (info.has('NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)') ? implausible : missing).push('NUMBER(PAGE_SLAB_MAPCOUNT_VALUE) (6.12 page type encoding)');
+    (info.has('NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)') ? implausible : missing).push('NUMBER(PAGE_SLAB_MAPCOUNT_VALUE) (page type in the top byte of page_type)');
   }
   const typeHugetlb = pageType(parseNumber(info.get('NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)')));
   const typeOffline = pageType(parseNumber(info.get('NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)')));
