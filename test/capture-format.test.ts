@@ -119,3 +119,32 @@ test('shipped capture fixtures (real processes) read back to the page counts the
     assert.ok(src.mappings.length > 0);
   }
 });
+
+/** Per page: [pid of its mapping, map count], read back through the capture reader. */
+function pagesByProcess(file: string): [number, number][] {
+  const src = new CaptureSource(InputFile.open(file));
+  const batch = new PageBatch();
+  const out: [number, number][] = [];
+  for (let n = src.read(batch); n > 0; n = src.read(batch)) {
+    for (let i = 0; i < n; i++) {
+      const m = src.mappings.find((x) => x.id === batch.mapping[i]);
+      out.push([m ? m.pid : -1, batch.mapcount[i]]);
+    }
+  }
+  src.close();
+  return out;
+}
+
+test('convert keeps each page\'s mapping (process) and map count; several inputs keep their ids apart', () => {
+  const sleep = path.join(ROOT, 'fixtures', 'capture', 'sleep.zsdc');
+  const fork = path.join(ROOT, 'fixtures', 'capture', 'python-fork.trace');
+  const one = path.join(dir, 'sleep.trace');
+  const both = path.join(dir, 'both.trace');
+  assert.equal(runCli(['convert', '--hash-only', '-o', one, sleep]).status, 0);
+  assert.equal(runCli(['convert', '--hash-only', '-o', both, sleep, fork]).status, 0);
+  const want = [...pagesByProcess(sleep), ...pagesByProcess(fork)];
+  assert.ok(want.every(([pid]) => pid > 0), 'every fixture page names its mapping');
+  assert.ok(new Set(want.map(([pid]) => pid)).size >= 3, 'sleep and the two forked Pythons');
+  assert.deepEqual(pagesByProcess(one), pagesByProcess(sleep));
+  assert.deepEqual(pagesByProcess(both), want);
+});

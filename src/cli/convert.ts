@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { PAGE_SIZE } from '../model/kernel.js';
 import { PageDigester } from '../replay/digest.js';
+import { CaptureSource } from '../sources/capture-reader.js';
 import { isZeroFilled } from '../replay/zero-page.js';
 import { CaptureWriter } from '../sources/capture-writer.js';
 import { openSource, type InputFormat } from '../sources/open-source.js';
@@ -44,10 +45,22 @@ export function runConvert(inputs: string[], flags: ConvertFlags): number {
     const total = sources.reduce((a, s) => a + s.totalBytes, 0);
     let done = 0;
     let pages = 0;
+    // Mapping records of captures and traces are carried over, their ids shifted so that the
+    // inputs' ids stay apart; a page keeps its mapping and map count.
+    let idBase = 0;
     for (const source of sources) {
+      const mappings = source instanceof CaptureSource ? source.mappings : null;
+      let mappingsWritten = 0;
+      let maxId = 0;
       for (let n = source.read(batch); n > 0; n = source.read(batch)) {
+        for (; mappings && mappingsWritten < mappings.length; mappingsWritten++) {
+          const m = mappings[mappingsWritten];
+          maxId = Math.max(maxId, m.id);
+          writer.addMapping({ ...m, id: m.id + idBase });
+        }
         for (let i = 0; i < n; i++) {
-          const info = { pfn: batch.pfn[i], vaddr: batch.vaddr[i], flags: batch.flags[i], mapping: 0, mapcount: 0 };
+          const mapping = mappings && batch.mapping[i] !== 0 ? batch.mapping[i] + idBase : 0;
+          const info = { pfn: batch.pfn[i], vaddr: batch.vaddr[i], flags: batch.flags[i], mapping, mapcount: mappings ? batch.mapcount[i] : 0 };
           if (!trace) {
             writer.addPage(batch.content, i * PAGE_SIZE, info);
             continue;
@@ -62,6 +75,7 @@ export function runConvert(inputs: string[], flags: ConvertFlags): number {
         progress.update(done + source.bytesRead, total, pages);
       }
       done += source.totalBytes;
+      idBase += maxId;
     }
     progress.done();
     writer.finish();

@@ -146,6 +146,8 @@ export class CaptureSource implements PageSource {
     batch.pfn[i] = pfnLo === 0xffffffff && pfnHi === 0xffffffff ? NO_PFN : pfnHi * 2 ** 32 + pfnLo;
     batch.vaddr[i] = buf.readUInt32LE(at + 12) * 2 ** 32 + buf.readUInt32LE(at + 8);
     batch.flags[i] = buf.readUInt32LE(at + 16);
+    batch.mapping[i] = buf.readUInt32LE(at + 20);
+    batch.mapcount[i] = buf.readUInt32LE(at + 24);
     if (this.hasContent) this.pageRecords.push(recAt);
     const body = at + PAGE_HEADER_SIZE;
     if (type === REC_PAGE) {

@@ -27,6 +27,9 @@ export class PageBatch {
   readonly vaddr: Float64Array;
   /** PAGE_FLAG_* bits */
   readonly flags: Uint32Array;
+  /** captures and traces: the page's mapping record id (0: none) and map count; other sources leave them alone */
+  readonly mapping: Uint32Array;
+  readonly mapcount: Uint32Array;
   /** digest-only batches */
   readonly hashes: Uint32Array;
   readonly fingerprint: Uint32Array;
@@ -38,6 +41,8 @@ export class PageBatch {
     this.pfn = new Float64Array(capacity);
     this.vaddr = new Float64Array(capacity);
     this.flags = new Uint32Array(capacity);
+    this.mapping = new Uint32Array(capacity);
+    this.mapcount = new Uint32Array(capacity);
     this.hashes = new Uint32Array(capacity * DIGEST_HASH_WORDS);
     this.fingerprint = new Uint32Array(capacity * FINGERPRINT_WORDS);
     this.lengths = new Int16Array(capacity * LENGTH_SLOTS);
