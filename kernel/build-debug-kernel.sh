@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the dedup kernel with KASAN and lockdep (kernel/config/dedup-debug.config
 # on top of the test guest's fragment), for the integrity run of
-# test-kernel/dedup-debug.test.ts (ZSWAP_DEDUP_DEBUG=1 npm run test:kernel).
+# test-kernel/kasan/dedup-kasan.ts (started by kernel/run-debug-integrity.sh).
 #
 # apt-get installs (only when missing, as root, through install-deps.sh): the
 #   kernel build dependencies listed there.

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { PAGE_SIZE } from '../src/model/kernel.js';
 import { InputFile } from '../src/sources/input-file.js';
 import { FlattenedFile } from '../src/sources/kdump/flattened-reader.js';
 import { KdumpSource } from '../src/sources/kdump/kdump-reader.js';

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { AnalyzeReport } from '../src/report/report.js';
+import { METADATA_OPTIONS } from '../src/store/metadata.js';
 import { runCli } from './helpers/cli.js';
 import { writeMixedRaw } from './helpers/pages.js';
 import { tmpDir } from './helpers/tmp.js';
@@ -145,4 +146,11 @@ test('several inputs: per-input breakdown and the sharing matrix', () => {
   assert.equal(rep.results[1].unique_objects, 5);
   const one = JSON.parse(runCli(['analyze', '-c', 'lz4', '-f', 'json', a]).stdout) as AnalyzeReport;
   assert.equal(one.sharing_matrix, null);
+});
+
+test('each hidden metadata size option reaches the model (config.metadata_sizes)', () => {
+  const args = METADATA_OPTIONS.flatMap((o, i) => [`--${o.option}`, String(100 + i)]);
+  const sizes = analyzeJson('-c', 'lz4', ...args).config.metadata_sizes;
+  assert.deepEqual(Object.values(sizes), METADATA_OPTIONS.map((_o, i) => 100 + i));
+  assert.equal(runCli(['analyze', '--entry-bytes', 'x', input]).status, 2);
 });

@@ -1,7 +1,7 @@
 #!/bin/sh
 # integrity.sh TOOLS_DIR [PAGES] [CYCLES] [PROCS]: the dedup integrity run,
 # inside the test guest (busybox sh; test-kernel/dedup-integrity.test.ts and
-# dedup-debug.test.ts start it as the job).  Needs a kernel with the dedup
+# test-kernel/kasan/dedup-kasan.ts start it as the job).  Needs a kernel with the dedup
 # series booted with zswap on (no pool limit, shrinker off) and a swap disk at
 # /dev/vda.
 #

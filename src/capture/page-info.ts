@@ -5,14 +5,11 @@
  */
 import fs from 'node:fs';
 
-export const PM_PFN_MASK = 2 ** 55 - 1;
 export const PM_EXCLUSIVE = 56;
 export const PM_FILE_OR_SHARED_ANON = 61;
 export const PM_SWAPPED = 62;
 export const PM_PRESENT = 63;
 
-export const KPF_SLAB = 7;
-export const KPF_BUDDY = 10;
 export const KPF_ANON = 12;
 export const KPF_SWAPBACKED = 14;
 export const KPF_HUGE = 17;

@@ -11,7 +11,7 @@ import { formatTable } from '../report/format-table.js';
 import { buildReport, type AnalyzeReport } from '../report/report.js';
 import { openSource, type InputFormat } from '../sources/open-source.js';
 import type { PageSource } from '../sources/page-source.js';
-import { DEFAULT_METADATA_SIZES, METADATA_OPTION_NAMES, type MetadataSizes } from '../store/metadata.js';
+import { DEFAULT_METADATA_SIZES, METADATA_OPTIONS, type MetadataFlags, type MetadataSizes } from '../store/metadata.js';
 import type { ZpoolName } from '../store/zpool.js';
 import type { PoolLimit } from '../store/zswap-store.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
@@ -24,7 +24,7 @@ import { TOOL } from './tool.js';
 export const REPORT_FORMATS = ['table', 'json', 'csv', 'markdown'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-export interface AnalyzeFlags {
+export interface AnalyzeFlags extends MetadataFlags {
   compressor: string;
   zpool: ZpoolName;
   chainSize: string;
@@ -43,7 +43,6 @@ export interface AnalyzeFlags {
   threads: string;
   /** capture these processes first and analyze them with the inputs */
   pid?: string[];
-  [metadataOption: string]: unknown;
 }
 
 function poolLimit(flags: AnalyzeFlags): PoolLimit | null {
@@ -60,13 +59,12 @@ function poolLimit(flags: AnalyzeFlags): PoolLimit | null {
 }
 
 function metadataSizes(flags: AnalyzeFlags): MetadataSizes {
-  const sizes: Record<string, number> = { ...DEFAULT_METADATA_SIZES };
-  for (const [key, option] of Object.entries(METADATA_OPTION_NAMES)) {
-    const camel = option.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-    const v = flags[camel];
-    if (typeof v === 'string') sizes[key] = parseIntIn(`--${option}`, v, 0, 1 << 20);
+  const sizes: { -readonly [K in keyof MetadataSizes]: number } = { ...DEFAULT_METADATA_SIZES };
+  for (const o of METADATA_OPTIONS) {
+    const v = flags[o.flag];
+    if (v !== undefined) sizes[o.size] = parseIntIn(`--${o.option}`, v, 0, 1 << 20);
   }
-  return sizes as unknown as MetadataSizes;
+  return sizes;
 }
 
 export function renderReport(report: AnalyzeReport, format: ReportFormat): string {
@@ -98,7 +96,7 @@ export function runAnalyze(inputs: string[], flags: AnalyzeFlags): number {
     if (flags.pid?.length) {
       captureDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zswap-dedup-'));
       const file = path.join(captureDir, `pids-${flags.pid.join('-')}.zsdc`);
-      captureFromFlags({ pid: flags.pid, output: file, pfn: true, progress: flags.progress }, file);
+      captureFromFlags({ pid: flags.pid, output: file, pfn: true, progress: flags.progress });
       inputs = [...inputs, file];
     }
     if (inputs.length === 0) throw new InputError(null, 'nothing to analyze: give input files or --pid');

@@ -17,11 +17,11 @@ export interface CaptureFlags {
   progress?: boolean;
 }
 
-export function captureFromFlags(flags: CaptureFlags, output: string, quiet = false): CaptureSummary {
+export function captureFromFlags(flags: CaptureFlags): CaptureSummary {
   const progress = Progress.auto(flags.progress);
   const summary = capture({
     targets: { pids: (flags.pid ?? []).map(Number), cgroup: flags.cgroup, all: Boolean(flags.all) },
-    output,
+    output: flags.output,
     freeze: Boolean(flags.freeze),
     shmem: Boolean(flags.shmem),
     noPfn: flags.pfn === false,
@@ -31,7 +31,7 @@ export function captureFromFlags(flags: CaptureFlags, output: string, quiet = fa
     onProgress: (pages) => progress.update(0, 0, pages),
   });
   progress.done();
-  if (!quiet) process.stderr.write(describeCapture(summary));
+  process.stderr.write(describeCapture(summary));
   return summary;
 }
 
@@ -62,6 +62,6 @@ export function describeCapture(s: CaptureSummary): string {
 }
 
 export function runCapture(flags: CaptureFlags): number {
-  captureFromFlags(flags, flags.output);
+  captureFromFlags(flags);
   return EXIT_OK;
 }

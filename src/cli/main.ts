@@ -5,7 +5,7 @@ import { COMPRESSOR_NAMES } from '../compress/compressor.js';
 import { KERNEL_NAME, ZSMALLOC } from '../model/kernel.js';
 import { HASH_NAMES } from '../hash/page-hash.js';
 import { INPUT_FORMATS } from '../sources/open-source.js';
-import { DEFAULT_METADATA_SIZES, METADATA_OPTION_NAMES } from '../store/metadata.js';
+import { DEFAULT_METADATA_SIZES, METADATA_OPTIONS } from '../store/metadata.js';
 import { ZPOOL_NAMES } from '../store/zpool.js';
 import { abortAllOutputs } from '../util/atomic-file.js';
 import { REPORT_FORMATS, runAnalyze, type AnalyzeFlags } from './analyze.js';
@@ -48,14 +48,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--threads <n>', 'threads compressing pages', String(Math.min(8, os.availableParallelism())))
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress');
-  for (const [key, option] of Object.entries(METADATA_OPTION_NAMES)) {
-    const def = DEFAULT_METADATA_SIZES[key as keyof typeof DEFAULT_METADATA_SIZES];
-    analyze.addOption(new Option(`--${option} <bytes>`, `metadata model: ${key} (default ${def})`).hideHelp());
+  for (const o of METADATA_OPTIONS) {
+    analyze.addOption(new Option(`--${o.option} <bytes>`, `metadata model: ${o.size} (default ${DEFAULT_METADATA_SIZES[o.size]})`).hideHelp());
   }
   analyze.addHelpText(
     'after',
     `
-Metadata sizes (hidden options, bytes): ${Object.values(METADATA_OPTION_NAMES).map((o) => `--${o}`).join(', ')}.
+Metadata sizes (hidden options, bytes): ${METADATA_OPTIONS.map((o) => `--${o.option}`).join(', ')}.
 Exit codes: 0 done, 1 --fail-under not met, 2 bad input or usage, 3 internal error.
 
 Examples:

@@ -1,7 +1,7 @@
 /** Opens an input and picks its reader from its content (never from its name). */
 import { CaptureSource, isCapture } from './capture-reader.js';
 import { elfReader } from './elf/elf-reader.js';
-import { DETECT_BYTES, type FormatReader } from './format-reader.js';
+import { DETECT_BYTES, READER_NAMES, type FormatReader, type ReaderName } from './format-reader.js';
 import { InputFile } from './input-file.js';
 import { flattenedReader } from './kdump/flattened-reader.js';
 import { kdumpReader } from './kdump/kdump-reader.js';
@@ -21,24 +21,34 @@ const rawReader: FormatReader = {
   open: (file) => new RawSource(file),
 };
 
-/** in detection order; raw pages are what is left */
-export const FORMAT_READERS: readonly FormatReader[] = [captureReader, elfReader, kdumpReader, flattenedReader, rawReader];
+const READERS: Record<ReaderName, FormatReader> = {
+  capture: captureReader,
+  elf: elfReader,
+  kdump: kdumpReader,
+  flattened: flattenedReader,
+  raw: rawReader,
+};
 
-export const INPUT_FORMATS = ['auto', ...FORMAT_READERS.map((r) => r.name)] as const;
-export type InputFormat = string;
+/** in detection order; raw pages are what is left */
+export const FORMAT_READERS: readonly FormatReader[] = READER_NAMES.map((n) => READERS[n]);
+
+/** what --input-format accepts: detect from the content, or force one reader */
+export const INPUT_FORMATS = ['auto', ...READER_NAMES] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 export function openSource(path: string, format: InputFormat, options: SourceOptions = DEFAULT_SOURCE_OPTIONS): PageSource {
   const file = InputFile.open(path);
   try {
-    let reader = FORMAT_READERS.find((r) => r.name === format);
-    if (!reader) {
-      const head = Buffer.alloc(Math.min(DETECT_BYTES, file.size));
-      file.readExactly(head, 0, head.length, 0, 'file header');
-      reader = FORMAT_READERS.find((r) => r.detect(head))!;
-    }
-    return reader.open(file, options);
+    return readerFor(file, format).open(file, options);
   } catch (e) {
     file.close();
     throw e;
   }
+}
+
+function readerFor(file: InputFile, format: InputFormat): FormatReader {
+  if (format !== 'auto') return READERS[format];
+  const head = Buffer.alloc(Math.min(DETECT_BYTES, file.size));
+  file.readExactly(head, 0, head.length, 0, 'file header');
+  return FORMAT_READERS.find((r) => r.detect(head))!;
 }

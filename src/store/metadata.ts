@@ -33,12 +33,19 @@ export const DEFAULT_METADATA_SIZES: MetadataSizes = {
   dedupIndexBytesPerObject: STRUCT_SIZES.dedupIndexPerObject,
 };
 
-export const METADATA_OPTION_NAMES: Record<keyof MetadataSizes, string> = {
-  entryBytes: 'entry-bytes',
-  dedupEntryBytes: 'dedup-entry-bytes',
-  xarrayBytesPerEntry: 'xarray-bytes',
-  handleBytes: 'handle-bytes',
-  zspageBytes: 'zspage-bytes',
-  dedupObjectBytes: 'dedup-object-bytes',
-  dedupIndexBytesPerObject: 'dedup-index-bytes',
-};
+/**
+ * The analyze options that override a size (hidden from --help), and the property commander
+ * gives each on the parsed flags (the option name in camelCase).
+ */
+export const METADATA_OPTIONS = [
+  { size: 'entryBytes', option: 'entry-bytes', flag: 'entryBytes' },
+  { size: 'dedupEntryBytes', option: 'dedup-entry-bytes', flag: 'dedupEntryBytes' },
+  { size: 'xarrayBytesPerEntry', option: 'xarray-bytes', flag: 'xarrayBytes' },
+  { size: 'handleBytes', option: 'handle-bytes', flag: 'handleBytes' },
+  { size: 'zspageBytes', option: 'zspage-bytes', flag: 'zspageBytes' },
+  { size: 'dedupObjectBytes', option: 'dedup-object-bytes', flag: 'dedupObjectBytes' },
+  { size: 'dedupIndexBytesPerObject', option: 'dedup-index-bytes', flag: 'dedupIndexBytes' },
+] as const satisfies readonly { size: keyof MetadataSizes; option: string; flag: string }[];
+
+/** the parsed values of those options (strings, as given) */
+export type MetadataFlags = { [O in (typeof METADATA_OPTIONS)[number] as O['flag']]?: string };

@@ -10,8 +10,6 @@ import { ensureKernel, GuestError, REPO_ROOT, runJob, runKernelScript } from './
 import { parseMeasurement, zswapBootParams, type Measurement } from './measure.js';
 
 export const PATCHES = join(REPO_ROOT, 'kernel', 'patches');
-const KERNEL_DIR = join(REPO_ROOT, 'kernel');
-
 
 /**
  * The dedup kernel: the stock kernel first (cached, and the base of the

@@ -62,8 +62,7 @@ const C_FILTERED = 6;
 const C_LOST = 7;
 const CODEC_COUNTER: Record<PageCodec, number> = { zlib: 1, lzo: 2, snappy: 3, zstd: 4 };
 
-/** what loadPage() found */
-const LOADED = 0;
+/** what loadPage() returns for a page an incomplete dump does not hold (else a counter index) */
 const LOST = -1;
 
 export class KdumpSource implements PageSource, PhysicalMemory {

@@ -71,7 +71,7 @@ export class PageClassifier {
   private readonly headBit: number;
 
   constructor(
-    private readonly mem: PhysicalMemory,
+    mem: PhysicalMemory,
     readonly layout: KernelLayout,
   ) {
     this.vm = new KernelVm(mem, layout.topPgtPhys, layout.fiveLevel, layout.smeMask);

@@ -48,12 +48,6 @@ export interface KernelPageFilter {
   info(): Record<string, unknown>;
 }
 
-/** Is a page of this class (classify() result) one zswap would see? */
-export function zswapSees(cls: number): boolean {
-  const c = cls & CLASS_MASK;
-  return c === PAGE_CLASS.ANON || c === PAGE_CLASS.SHMEM;
-}
-
 /** PAGE_FLAG bits describing a page of this class */
 export function pageFlagsOf(cls: number): number {
   const c = cls & CLASS_MASK;
