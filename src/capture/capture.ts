@@ -11,7 +11,7 @@ import { PAGE_SIZE } from '../model/kernel.js';
 import { InputError } from '../util/errors.js';
 import { PageDigester } from '../replay/digest.js';
 import { isZeroFilled } from '../replay/zero-page.js';
-import { CaptureWriter } from '../sources/capture-writer.js';
+import { CaptureWriter, type PageRecordInfo } from '../sources/capture-writer.js';
 import { NO_PFN, PageBatch, PAGE_FLAG } from '../sources/page-batch.js';
 import { Freezer } from './freezer.js';
 import { KcoreReader, ProcMemReader } from './page-content.js';
@@ -127,41 +127,8 @@ export function capture(opts: CaptureOptions): CaptureSummary {
   if (opts.targets.all && opts.freeze) throw new InputError(null, '--freeze with --all would stop every process, this capture\'s helpers included; freeze a --cgroup or --pid list instead');
   const pids = selectTargets(opts.targets);
   const cgroupDir = opts.targets.cgroup ? resolveCgroup(opts.targets.cgroup) : null;
-  const havePfn = !opts.noPfn && pfnsReadable();
-  if (!opts.noPfn && !havePfn) {
-    throw new InputError(null, 'cannot read PFNs from /proc/PID/pagemap (needs CAP_SYS_ADMIN, i.e. root): run as root, or use --no-pfn to go on per process (pages shared between processes are then counted once per process)');
-  }
-  if (opts.noPfn) opts.warn('--no-pfn: physical pages shared between processes or mappings (fork COW, KSM, shared memory) will be counted more than once');
-  const phys = havePfn ? PhysPageInfo.open() : null;
-  if (havePfn && !phys) opts.warn('/proc/kpageflags is not readable: anonymous and file pages are told apart by pagemap bits only');
-  const kcore = havePfn ? KcoreReader.open() : null;
-
-  const summary: CaptureSummary = {
-    processes: [],
-    pages: 0,
-    content_from: kcore ? 'kcore' : 'pid-mem',
-    pfn: havePfn,
-    shared_physical_pages: 0,
-    shared_references: 0,
-  };
-  const writer = new CaptureWriter(opts.output, opts.hashOnly, {
-    source: 'capture',
-    kernel_release: os.release(),
-    time: new Date().toISOString(),
-    hostname: os.hostname(),
-    tool: opts.tool,
-    pids,
-    ...(cgroupDir ? { cgroup: cgroupDir } : {}),
-    content_from: summary.content_from,
-    pfn: havePfn,
-    scope: opts.shmem ? 'anon+shmem' : 'anon',
-  });
-  const pfns = new PfnTable();
-  const batch = new PageBatch(1);
-  const words = new Uint32Array(batch.content.buffer, batch.content.byteOffset, PAGE_SIZE / 4);
-  const digester = opts.hashOnly ? new PageDigester() : null;
-  const pm = new Uint32Array(2 * PAGEMAP_CHUNK);
-  let mappingId = 0;
+  const access = openPhysicalAccess(opts);
+  const run = new CaptureRun(opts, access, pids, cgroupDir);
   let freezer: Freezer | null = null;
   try {
     if (opts.freeze) {
@@ -169,128 +136,224 @@ export function capture(opts: CaptureOptions): CaptureSummary {
       freezer.warnings.forEach(opts.warn);
       testPause();
     }
-    for (const pid of pids) {
-      const st: ProcessStats = {
-        pid,
-        comm: processName(pid),
-        present: 0,
-        captured: 0,
-        already_captured: 0,
-        swapped: 0,
-        file_excluded: 0,
-        shmem_excluded: 0,
-        zero_page: 0,
-        hugetlb_excluded: 0,
-        unreadable: 0,
-        from_kcore: 0,
-        from_pid_mem: 0,
-        exited: false,
-      };
-      summary.processes.push(st);
-      let maps: Mapping[];
-      let pagemapFd: number;
-      try {
-        maps = parseMaps(fs.readFileSync(`/proc/${pid}/maps`, 'utf8'));
-        pagemapFd = fs.openSync(`/proc/${pid}/pagemap`, 'r');
-      } catch {
-        st.exited = true;
-        opts.warn(`process ${pid} (${st.comm}) exited before it could be read`);
-        continue;
-      }
-      const mem = ProcMemReader.open(pid);
-      try {
-        for (const m of maps) {
-          if (isSpecialMapping(m)) continue;
-          const id = ++mappingId;
-          writer.addMapping({ id, pid, comm: st.comm, start: `0x${m.start.toString(16)}`, end: `0x${m.end.toString(16)}`, perms: m.perms, path: m.path });
-          for (let vpage = m.start / PAGE_SIZE; vpage < m.end / PAGE_SIZE; vpage += PAGEMAP_CHUNK) {
-            const want = Math.min(PAGEMAP_CHUNK, m.end / PAGE_SIZE - vpage);
-            const n = readEntries(pagemapFd, vpage, want, pm);
-            if (n < want) throw new Error('pagemap short read');
-            for (let i = 0; i < n; i++) {
-              if (!bit(pm, i, PM_PRESENT)) {
-                if (bit(pm, i, PM_SWAPPED)) st.swapped++;
-                continue;
-              }
-              st.present++;
-              const pfn = havePfn ? pfnOf(pm, i) : NO_PFN;
-              const kf = phys && pfn !== NO_PFN ? phys.flags(pfn) : null;
-              const scope = kf ? scopeByKpageflags(kf) : scopeByPagemap(pm, i, m);
-              if (scope === 'zero_page') {
-                st.zero_page++;
-                continue;
-              }
-              if (scope === 'hugetlb') {
-                st.hugetlb_excluded++;
-                continue;
-              }
-              if (scope === 'file') {
-                st.file_excluded++;
-                continue;
-              }
-              if (scope === 'shmem' && !opts.shmem) {
-                st.shmem_excluded++;
-                continue;
-              }
-              if (pfn !== NO_PFN && pfns.reference(pfn) > 0) {
-                st.already_captured++;
-                continue;
-              }
-              const vaddr = (vpage + i) * PAGE_SIZE;
-              if (kcore !== null && kcore.read(pfn, batch.content, 0)) st.from_kcore++;
-              else if (mem !== null && mem.read(vaddr, batch.content, 0)) st.from_pid_mem++;
-              else {
-                st.unreadable++;
-                continue;
-              }
-              let flags = 0;
-              if (scope === 'anon') flags |= PAGE_FLAG.ANON;
-              if (scope === 'shmem') flags |= PAGE_FLAG.SHMEM;
-              if (kf) {
-                if (bit(kf, 0, KPF_SWAPBACKED)) flags |= PAGE_FLAG.SWAPBACKED;
-                if (bit(kf, 0, KPF_KSM)) flags |= PAGE_FLAG.KSM;
-                if (bit(kf, 0, KPF_THP)) flags |= PAGE_FLAG.THP;
-              }
-              if (bit(pm, i, PM_EXCLUSIVE)) flags |= PAGE_FLAG.EXCLUSIVE;
-              if (bit(pm, i, PM_FILE_OR_SHARED_ANON)) flags |= PAGE_FLAG.FILE_OR_SHARED;
-              const info = { pfn, vaddr, flags, mapping: id, mapcount: phys && pfn !== NO_PFN ? phys.mapcount(pfn) : 0 };
-              if (digester) {
-                if (isZeroFilled(words, 0)) info.flags |= PAGE_FLAG.ZERO_FILLED;
-                else digester.digest(batch, 0);
-                writer.addDigest(batch, 0, info);
-              } else {
-                writer.addPage(batch.content, 0, info);
-              }
-              st.captured++;
-              summary.pages++;
-            }
-            opts.onProgress?.(summary.pages);
-          }
-        }
-      } catch (e) {
-        if (e instanceof InputError) throw e;
-        st.exited = true;
-        opts.warn(`process ${pid} (${st.comm}) exited during the capture; kept the ${st.captured} pages read before`);
-      } finally {
-        fs.closeSync(pagemapFd);
-        mem?.close();
-      }
-    }
+    for (const pid of pids) run.captureProcess(pid);
     freezer?.thaw();
-    const fromKcore = summary.processes.reduce((a, p) => a + p.from_kcore, 0);
-    summary.content_from = fromKcore === summary.pages ? (kcore ? 'kcore' : 'pid-mem') : fromKcore === 0 ? 'pid-mem' : 'both';
-    const shared = pfns.shared();
-    summary.shared_physical_pages = shared.pages;
-    summary.shared_references = shared.references;
-    writer.addSummary(summary);
-    writer.finish();
+    run.finish();
   } catch (e) {
-    writer.abort();
+    run.abort();
     throw e;
   } finally {
     freezer?.thaw();
-    phys?.close();
-    kcore?.close();
+    access.phys?.close();
+    access.kcore?.close();
   }
-  return summary;
+  return run.summary;
+}
+
+/** What this capture can read of physical memory: PFNs, page flags and map counts, contents by PFN. */
+interface PhysicalAccess {
+  havePfn: boolean;
+  phys: PhysPageInfo | null;
+  kcore: KcoreReader | null;
+}
+
+function openPhysicalAccess(opts: CaptureOptions): PhysicalAccess {
+  const havePfn = !opts.noPfn && pfnsReadable();
+  if (!opts.noPfn && !havePfn) {
+    throw new InputError(null, 'cannot read PFNs from /proc/PID/pagemap (needs CAP_SYS_ADMIN, i.e. root): run as root, or use --no-pfn to go on per process (pages shared between processes are then counted once per process)');
+  }
+  if (opts.noPfn) opts.warn('--no-pfn: physical pages shared between processes or mappings (fork COW, KSM, shared memory) will be counted more than once');
+  const phys = havePfn ? PhysPageInfo.open() : null;
+  if (havePfn && !phys) opts.warn('/proc/kpageflags is not readable: anonymous and file pages are told apart by pagemap bits only');
+  return { havePfn, phys, kcore: havePfn ? KcoreReader.open() : null };
+}
+
+function newProcessStats(pid: number): ProcessStats {
+  return {
+    pid,
+    comm: processName(pid),
+    present: 0,
+    captured: 0,
+    already_captured: 0,
+    swapped: 0,
+    file_excluded: 0,
+    shmem_excluded: 0,
+    zero_page: 0,
+    hugetlb_excluded: 0,
+    unreadable: 0,
+    from_kcore: 0,
+    from_pid_mem: 0,
+    exited: false,
+  };
+}
+
+/** PAGE_FLAG bits of a captured page, from its scope, kpageflags and pagemap entry i */
+function pageFlags(scope: Scope, kf: Uint32Array | null, pm: Uint32Array, i: number): number {
+  let flags = 0;
+  if (scope === 'anon') flags |= PAGE_FLAG.ANON;
+  if (scope === 'shmem') flags |= PAGE_FLAG.SHMEM;
+  if (kf) {
+    if (bit(kf, 0, KPF_SWAPBACKED)) flags |= PAGE_FLAG.SWAPBACKED;
+    if (bit(kf, 0, KPF_KSM)) flags |= PAGE_FLAG.KSM;
+    if (bit(kf, 0, KPF_THP)) flags |= PAGE_FLAG.THP;
+  }
+  if (bit(pm, i, PM_EXCLUSIVE)) flags |= PAGE_FLAG.EXCLUSIVE;
+  if (bit(pm, i, PM_FILE_OR_SHARED_ANON)) flags |= PAGE_FLAG.FILE_OR_SHARED;
+  return flags;
+}
+
+/** The capture file being written and what was seen so far. */
+class CaptureRun {
+  readonly summary: CaptureSummary;
+  private readonly writer: CaptureWriter;
+  /** physical pages captured so far, with their references */
+  private readonly pfns = new PfnTable();
+  private readonly batch = new PageBatch(1);
+  private readonly words: Uint32Array;
+  private readonly digester: PageDigester | null;
+  /** pagemap entries of the chunk in hand */
+  private readonly pm = new Uint32Array(2 * PAGEMAP_CHUNK);
+  private mappingId = 0;
+
+  constructor(
+    private readonly opts: CaptureOptions,
+    private readonly access: PhysicalAccess,
+    pids: number[],
+    cgroupDir: string | null,
+  ) {
+    this.summary = {
+      processes: [],
+      pages: 0,
+      content_from: access.kcore ? 'kcore' : 'pid-mem',
+      pfn: access.havePfn,
+      shared_physical_pages: 0,
+      shared_references: 0,
+    };
+    this.writer = new CaptureWriter(opts.output, opts.hashOnly, {
+      source: 'capture',
+      kernel_release: os.release(),
+      time: new Date().toISOString(),
+      hostname: os.hostname(),
+      tool: opts.tool,
+      pids,
+      ...(cgroupDir ? { cgroup: cgroupDir } : {}),
+      content_from: this.summary.content_from,
+      pfn: access.havePfn,
+      scope: opts.shmem ? 'anon+shmem' : 'anon',
+    });
+    this.words = new Uint32Array(this.batch.content.buffer, this.batch.content.byteOffset, PAGE_SIZE / 4);
+    this.digester = opts.hashOnly ? new PageDigester() : null;
+  }
+
+  /** Every mapping of one process; a process that goes away keeps what was read of it. */
+  captureProcess(pid: number): void {
+    const st = newProcessStats(pid);
+    this.summary.processes.push(st);
+    let maps: Mapping[];
+    let pagemapFd: number;
+    try {
+      maps = parseMaps(fs.readFileSync(`/proc/${pid}/maps`, 'utf8'));
+      pagemapFd = fs.openSync(`/proc/${pid}/pagemap`, 'r');
+    } catch {
+      st.exited = true;
+      this.opts.warn(`process ${pid} (${st.comm}) exited before it could be read`);
+      return;
+    }
+    const mem = ProcMemReader.open(pid);
+    try {
+      for (const m of maps) if (!isSpecialMapping(m)) this.captureMapping(st, m, pagemapFd, mem);
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      st.exited = true;
+      this.opts.warn(`process ${pid} (${st.comm}) exited during the capture; kept the ${st.captured} pages read before`);
+    } finally {
+      fs.closeSync(pagemapFd);
+      mem?.close();
+    }
+  }
+
+  /** A mapping record, then its present pages, PAGEMAP_CHUNK pagemap entries at a time. */
+  private captureMapping(st: ProcessStats, m: Mapping, pagemapFd: number, mem: ProcMemReader | null): void {
+    const id = ++this.mappingId;
+    this.writer.addMapping({ id, pid: st.pid, comm: st.comm, start: `0x${m.start.toString(16)}`, end: `0x${m.end.toString(16)}`, perms: m.perms, path: m.path });
+    const pm = this.pm;
+    for (let vpage = m.start / PAGE_SIZE; vpage < m.end / PAGE_SIZE; vpage += PAGEMAP_CHUNK) {
+      const want = Math.min(PAGEMAP_CHUNK, m.end / PAGE_SIZE - vpage);
+      const n = readEntries(pagemapFd, vpage, want, pm);
+      if (n < want) throw new Error('pagemap short read');
+      for (let i = 0; i < n; i++) {
+        if (bit(pm, i, PM_PRESENT)) this.capturePage(st, m, id, vpage + i, i, mem);
+        else if (bit(pm, i, PM_SWAPPED)) st.swapped++;
+      }
+      this.opts.onProgress?.(this.summary.pages);
+    }
+  }
+
+  /** One present page (pagemap entry i of the chunk): counted where it is out of scope, else written once per physical page. */
+  private capturePage(st: ProcessStats, m: Mapping, mapping: number, vpage: number, i: number, mem: ProcMemReader | null): void {
+    const { phys, kcore, havePfn } = this.access;
+    const pm = this.pm;
+    st.present++;
+    const pfn = havePfn ? pfnOf(pm, i) : NO_PFN;
+    const kf = phys && pfn !== NO_PFN ? phys.flags(pfn) : null;
+    const scope = kf ? scopeByKpageflags(kf) : scopeByPagemap(pm, i, m);
+    switch (scope) {
+      case 'zero_page':
+        st.zero_page++;
+        return;
+      case 'hugetlb':
+        st.hugetlb_excluded++;
+        return;
+      case 'file':
+        st.file_excluded++;
+        return;
+      case 'shmem':
+        if (!this.opts.shmem) {
+          st.shmem_excluded++;
+          return;
+        }
+    }
+    if (pfn !== NO_PFN && this.pfns.reference(pfn) > 0) {
+      st.already_captured++;
+      return;
+    }
+    const vaddr = vpage * PAGE_SIZE;
+    if (kcore !== null && kcore.read(pfn, this.batch.content, 0)) st.from_kcore++;
+    else if (mem !== null && mem.read(vaddr, this.batch.content, 0)) st.from_pid_mem++;
+    else {
+      st.unreadable++;
+      return;
+    }
+    const flags = pageFlags(scope, kf, pm, i);
+    this.writePage({ pfn, vaddr, flags, mapping, mapcount: phys && pfn !== NO_PFN ? phys.mapcount(pfn) : 0 });
+    st.captured++;
+    this.summary.pages++;
+  }
+
+  /** the page in the batch, as a page record or (hash-only) a digest record */
+  private writePage(info: PageRecordInfo): void {
+    if (!this.digester) {
+      this.writer.addPage(this.batch.content, 0, info);
+      return;
+    }
+    if (isZeroFilled(this.words, 0)) info.flags |= PAGE_FLAG.ZERO_FILLED;
+    else this.digester.digest(this.batch, 0);
+    this.writer.addDigest(this.batch, 0, info);
+  }
+
+  /** The summary record and the end record; the file appears under its name. */
+  finish(): void {
+    const summary = this.summary;
+    const fromKcore = summary.processes.reduce((a, p) => a + p.from_kcore, 0);
+    summary.content_from = fromKcore === summary.pages ? (this.access.kcore ? 'kcore' : 'pid-mem') : fromKcore === 0 ? 'pid-mem' : 'both';
+    const shared = this.pfns.shared();
+    summary.shared_physical_pages = shared.pages;
+    summary.shared_references = shared.references;
+    this.writer.addSummary(summary);
+    this.writer.finish();
+  }
+
+  abort(): void {
+    this.writer.abort();
+  }
 }

@@ -5,8 +5,9 @@
  */
 import { COMPRESSOR_NAMES, type CompressorName } from '../compress/compressor.js';
 import { PAGE_SIZE } from '../model/kernel.js';
-import { fingerprint128, PAGE_HASHES, type HashName } from '../hash/page-hash.js';
-import { BATCH_PAGES, DIGEST_HASH_WORDS, FINGERPRINT_WORDS, LENGTH_SLOTS, PageBatch, PAGE_FLAG } from '../sources/page-batch.js';
+import { fingerprint128, PAGE_HASHES, type HashName, type PageHash } from '../hash/page-hash.js';
+import { DIGEST_HASH_WORD, DIGEST_HASH_WORDS, FINGERPRINT_WORDS, LENGTH_SLOTS } from '../sources/digest-layout.js';
+import { BATCH_PAGES, PageBatch, PAGE_FLAG } from '../sources/page-batch.js';
 import type { PageSource } from '../sources/page-source.js';
 import type { MetadataSizes } from '../store/metadata.js';
 import { ZbudPool } from '../store/zbud-pool.js';
@@ -19,9 +20,6 @@ import { CompressPool } from './compress-pool.js';
 import { ContentIndex } from './content-index.js';
 import { MAX_SHARING_INPUTS, SourceSharing, type SharingReport } from './source-sharing.js';
 import { isZeroFilled } from './zero-page.js';
-
-/** where each hash sits among a trace record's digest words (capture-format.ts) */
-const DIGEST_WORD_OF_HASH: Record<HashName, number> = { xxh64: 0, xxh32: 2, jhash2: 3, crc32c: 4 };
 
 /** pages are numbered across all inputs in a u32 (16 TiB of pages) */
 const MAX_PAGES = 2 ** 32 - 1;
@@ -74,132 +72,212 @@ export interface ReplayOutcome {
 }
 
 export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcome {
-  const fingerprintIdentity = !opts.verify || sources.some((s) => !s.hasContent);
-  const classTable = buildSizeClassTable(opts.chainSize);
-  const k = opts.compressors.length;
-  const traceSlot = opts.compressors.map((n) => COMPRESSOR_NAMES.indexOf(n));
-  const newPool = () => (opts.zpool === 'zbud' ? new ZbudPool() : new ZsmallocPool(classTable));
-  /** global ordinal of each source's first page, filled in as sources are read */
-  const firstOrdinal: number[] = [];
-  const sourceOf = (ordinal: number) => {
-    let s = firstOrdinal.length - 1;
-    while (firstOrdinal[s] > ordinal) s--;
-    return s;
-  };
-  const readStored = (ordinal: number, dst: Buffer, at: number) => {
-    const s = sourceOf(ordinal);
-    sources[s].readPage(ordinal - firstOrdinal[s], dst, at);
-  };
-  const index = new ContentIndex(k, !fingerprintIdentity, readStored);
-  const stores = opts.compressors.map((compressor) => ({
-    compressor,
-    plain: new ZswapStore(compressor, newPool(), false, opts.limit),
-    dedup: new ZswapStore(compressor, newPool(), true, opts.limit, index),
-  }));
-  // the series' dedup_hash_bits: index keys keep only the low hashBits bits
-  const maskLo = opts.hashBits >= 32 ? 0xffffffff : 2 ** opts.hashBits - 1;
-  const maskHi = opts.hashBits >= 64 ? 0xffffffff : opts.hashBits <= 32 ? 0 : 2 ** (opts.hashBits - 32) - 1;
-  const hash = PAGE_HASHES[opts.hash];
-  const hashWord = DIGEST_WORD_OF_HASH[opts.hash];
-
-  const batch = new PageBatch(BATCH_PAGES);
-  const words = new Uint32Array(batch.content.buffer, batch.content.byteOffset, batch.content.length / 4);
-  const h = new Uint32Array(2);
-  const fp = new Uint32Array(FINGERPRINT_WORDS);
-  const sharing = sources.length > 1 && sources.length <= MAX_SHARING_INPUTS ? new SourceSharing(sources.length) : null;
-  const ids = new Int32Array(BATCH_PAGES);
-  const jobIds = new Int32Array(BATCH_PAGES);
-  const pool = sources.some((s) => s.hasContent) ? new CompressPool(opts.compressors, BATCH_PAGES, opts.threads) : null;
-  const summaries: SourceSummary[] = [];
-  const totalBytes = sources.reduce((a, s) => a + s.totalBytes, 0);
-  let doneBytes = 0;
-  let pages = 0;
-  let zeroPages = 0;
-
+  const run = new Replay(sources, opts);
   try {
-  sources.forEach((source, input) => {
-    const summary: SourceSummary = { path: source.path, format: source.format, pages: 0, zeroPages: 0, info: source.info };
-    summaries.push(summary);
-    firstOrdinal.push(pages);
-    for (let n = source.read(batch); n > 0; n = source.read(batch)) {
-      if (pages + n > MAX_PAGES) throw new InputError(source.path, `more than ${MAX_PAGES} pages in all inputs`);
-      // 1: zero check and dedup index; contents seen for the first time go to the compress job
-      let jobs = 0;
-      for (let i = 0; i < n; i++) {
-        const at = i * PAGE_SIZE;
-        let id: number;
-        if (batch.digestOnly) {
-          if (batch.flags[i] & PAGE_FLAG.ZERO_FILLED) {
-            summary.zeroPages++;
-            ids[i] = -1;
-            continue;
-          }
-          const hw = i * DIGEST_HASH_WORDS;
-          const lo = (batch.hashes[hw + hashWord] & maskLo) >>> 0;
-          const hi = hashWord === 0 ? (batch.hashes[hw + 1] & maskHi) >>> 0 : 0;
-          id = index.findOrAdd(lo, hi, null, 0, batch.fingerprint, i * FINGERPRINT_WORDS, pages + i);
-          if (index.lastWasNew) {
-            for (let c = 0; c < k; c++) index.lengths[id * k + c] = batch.lengths[i * LENGTH_SLOTS + traceSlot[c]];
-          }
-        } else {
-          if (isZeroFilled(words, at)) {
-            summary.zeroPages++;
-            ids[i] = -1;
-            continue;
-          }
-          hash.hash(batch.content, at, h, 0);
-          if (fingerprintIdentity) fingerprint128(batch.content, at, fp, 0);
-          id = index.findOrAdd((h[0] & maskLo) >>> 0, (h[1] & maskHi) >>> 0, batch.content, at, fp, 0, pages + i);
-          if (index.lastWasNew) {
-            pool!.slot(jobs).set(batch.content.subarray(at, at + PAGE_SIZE));
-            jobIds[jobs++] = id;
-          }
-        }
-        ids[i] = id;
-      }
-      // 2: compress the new contents (on all threads)
-      if (jobs > 0) {
-        pool!.run(jobs);
-        const lengths = pool!.shared.lengths;
-        for (let j = 0; j < jobs; j++) for (let c = 0; c < k; c++) index.lengths[jobIds[j] * k + c] = lengths[j * k + c];
-      }
-      // 3: every non-zero page into every store, in input order
-      for (let i = 0; i < n; i++) {
-        const id = ids[i];
-        if (id < 0) continue;
-        sharing?.add(input, id);
-        for (let c = 0; c < k; c++) {
-          const len = index.lengths[id * k + c];
-          stores[c].plain.store(id, len);
-          stores[c].dedup.store(id, len);
-        }
-      }
-      summary.pages += n;
-      pages += n;
-      opts.onProgress?.({ bytesRead: doneBytes + source.bytesRead, totalBytes, pages });
-    }
-    doneBytes += source.totalBytes;
-    zeroPages += summary.zeroPages;
-  });
+    sources.forEach((source, input) => run.replaySource(source, input));
   } finally {
-    pool?.close();
+    run.close();
+  }
+  return run.outcome();
+}
+
+/** Pages are numbered across all inputs; which input delivered page n, and reading it again. */
+class InputOrdinals {
+  /** global ordinal of each source's first page, filled in as sources are read */
+  private readonly first: number[] = [];
+
+  constructor(private readonly sources: PageSource[]) {}
+
+  startSource(ordinal: number): void {
+    this.first.push(ordinal);
   }
 
-  return {
-    options: opts,
-    pages,
-    zeroPages,
-    sources: summaries,
-    index,
-    stores,
-    classTable,
-    fingerprintIdentity,
-    sharing: sharing ? sharing.report(index.count) : null,
-    readContent(id, out) {
-      const s = sourceOf(index.ordinal[id]);
-      if (!sources[s].hasContent) return false;
-      readStored(index.ordinal[id], out, 0);
-      return true;
-    },
+  sourceOf(ordinal: number): number {
+    let s = this.first.length - 1;
+    while (this.first[s] > ordinal) s--;
+    return s;
+  }
+
+  readonly readStored = (ordinal: number, dst: Buffer, at: number): void => {
+    const s = this.sourceOf(ordinal);
+    this.sources[s].readPage(ordinal - this.first[s], dst, at);
   };
+}
+
+/** The index key under the series' dedup_hash_bits: only the low hashBits bits of the hash. */
+function keyMasks(hashBits: number): { lo: number; hi: number } {
+  return {
+    lo: hashBits >= 32 ? 0xffffffff : 2 ** hashBits - 1,
+    hi: hashBits >= 64 ? 0xffffffff : hashBits <= 32 ? 0 : 2 ** (hashBits - 32) - 1,
+  };
+}
+
+/** One run: the dedup index, the store replicas and the per-input summaries, fed batch by batch. */
+class Replay {
+  private readonly fingerprintIdentity: boolean;
+  private readonly classTable: SizeClassTable;
+  private readonly k: number;
+  /** slot of each chosen compressor among a digest's lengths */
+  private readonly traceSlot: number[];
+  private readonly ordinals: InputOrdinals;
+  private readonly index: ContentIndex;
+  private readonly stores: ReplayOutcome['stores'];
+  private readonly mask: { lo: number; hi: number };
+  private readonly hash: PageHash;
+  private readonly hashWord: number;
+  private readonly batch = new PageBatch(BATCH_PAGES);
+  private readonly words: Uint32Array;
+  private readonly h = new Uint32Array(2);
+  private readonly fp = new Uint32Array(FINGERPRINT_WORDS);
+  private readonly sharing: SourceSharing | null;
+  /** content id of each page of the batch (-1: zero-filled) */
+  private readonly ids = new Int32Array(BATCH_PAGES);
+  /** content id of each page slot of the compress job */
+  private readonly jobIds = new Int32Array(BATCH_PAGES);
+  private readonly pool: CompressPool | null;
+  private readonly summaries: SourceSummary[] = [];
+  private readonly totalBytes: number;
+  private doneBytes = 0;
+  private pages = 0;
+  private zeroPages = 0;
+
+  constructor(
+    private readonly sources: PageSource[],
+    private readonly opts: ReplayOptions,
+  ) {
+    this.fingerprintIdentity = !opts.verify || sources.some((s) => !s.hasContent);
+    this.classTable = buildSizeClassTable(opts.chainSize);
+    this.k = opts.compressors.length;
+    this.traceSlot = opts.compressors.map((n) => COMPRESSOR_NAMES.indexOf(n));
+    this.ordinals = new InputOrdinals(sources);
+    this.index = new ContentIndex(this.k, !this.fingerprintIdentity, this.ordinals.readStored);
+    const newPool = () => (opts.zpool === 'zbud' ? new ZbudPool() : new ZsmallocPool(this.classTable));
+    this.stores = opts.compressors.map((compressor) => ({
+      compressor,
+      plain: new ZswapStore(compressor, newPool(), false, opts.limit),
+      dedup: new ZswapStore(compressor, newPool(), true, opts.limit, this.index),
+    }));
+    this.mask = keyMasks(opts.hashBits);
+    this.hash = PAGE_HASHES[opts.hash];
+    this.hashWord = DIGEST_HASH_WORD[opts.hash];
+    this.words = new Uint32Array(this.batch.content.buffer, this.batch.content.byteOffset, this.batch.content.length / 4);
+    this.sharing = sources.length > 1 && sources.length <= MAX_SHARING_INPUTS ? new SourceSharing(sources.length) : null;
+    this.pool = sources.some((s) => s.hasContent) ? new CompressPool(opts.compressors, BATCH_PAGES, opts.threads) : null;
+    this.totalBytes = sources.reduce((a, s) => a + s.totalBytes, 0);
+  }
+
+  replaySource(source: PageSource, input: number): void {
+    const summary: SourceSummary = { path: source.path, format: source.format, pages: 0, zeroPages: 0, info: source.info };
+    this.summaries.push(summary);
+    this.ordinals.startSource(this.pages);
+    const batch = this.batch;
+    for (let n = source.read(batch); n > 0; n = source.read(batch)) {
+      if (this.pages + n > MAX_PAGES) throw new InputError(source.path, `more than ${MAX_PAGES} pages in all inputs`);
+      const jobs = this.indexBatch(n, summary);
+      this.compressNew(jobs);
+      this.storeBatch(n, input);
+      summary.pages += n;
+      this.pages += n;
+      this.opts.onProgress?.({ bytesRead: this.doneBytes + source.bytesRead, totalBytes: this.totalBytes, pages: this.pages });
+    }
+    this.doneBytes += source.totalBytes;
+    this.zeroPages += summary.zeroPages;
+  }
+
+  /**
+   * Zero check and dedup index for every page of the batch: ids[i] is its content (or -1 when
+   * zero-filled). Contents seen for the first time go to the compress job; returns its size.
+   */
+  private indexBatch(n: number, summary: SourceSummary): number {
+    const batch = this.batch;
+    let jobs = 0;
+    for (let i = 0; i < n; i++) {
+      const zero = batch.digestOnly ? (batch.flags[i] & PAGE_FLAG.ZERO_FILLED) !== 0 : isZeroFilled(this.words, i * PAGE_SIZE);
+      if (zero) {
+        summary.zeroPages++;
+        this.ids[i] = -1;
+        continue;
+      }
+      const id = batch.digestOnly ? this.indexDigest(i) : this.indexContent(i);
+      if (this.index.lastWasNew && !batch.digestOnly) {
+        this.pool!.slot(jobs).set(batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
+        this.jobIds[jobs++] = id;
+      }
+      this.ids[i] = id;
+    }
+    return jobs;
+  }
+
+  /** a page of a trace: its hash and fingerprint, and its compressed lengths, come with it */
+  private indexDigest(i: number): number {
+    const batch = this.batch;
+    const hw = i * DIGEST_HASH_WORDS;
+    const lo = (batch.hashes[hw + this.hashWord] & this.mask.lo) >>> 0;
+    const hi = this.hashWord === DIGEST_HASH_WORD.xxh64 ? (batch.hashes[hw + this.hashWord + 1] & this.mask.hi) >>> 0 : 0;
+    const id = this.index.findOrAdd(lo, hi, null, 0, batch.fingerprint, i * FINGERPRINT_WORDS, this.pages + i);
+    if (this.index.lastWasNew) {
+      const k = this.k;
+      for (let c = 0; c < k; c++) this.index.lengths[id * k + c] = batch.lengths[i * LENGTH_SLOTS + this.traceSlot[c]];
+    }
+    return id;
+  }
+
+  /** a page with its content: hashed here (and fingerprinted without byte verification) */
+  private indexContent(i: number): number {
+    const content = this.batch.content;
+    const at = i * PAGE_SIZE;
+    this.hash.hash(content, at, this.h, 0);
+    if (this.fingerprintIdentity) fingerprint128(content, at, this.fp, 0);
+    return this.index.findOrAdd((this.h[0] & this.mask.lo) >>> 0, (this.h[1] & this.mask.hi) >>> 0, content, at, this.fp, 0, this.pages + i);
+  }
+
+  /** Compresses the batch's new contents with every chosen compressor (on all threads). */
+  private compressNew(jobs: number): void {
+    if (jobs === 0) return;
+    const pool = this.pool!;
+    pool.run(jobs);
+    const k = this.k;
+    const lengths = pool.shared.lengths;
+    for (let j = 0; j < jobs; j++) for (let c = 0; c < k; c++) this.index.lengths[this.jobIds[j] * k + c] = lengths[j * k + c];
+  }
+
+  /** Every non-zero page of the batch into every store, in input order. */
+  private storeBatch(n: number, input: number): void {
+    const k = this.k;
+    for (let i = 0; i < n; i++) {
+      const id = this.ids[i];
+      if (id < 0) continue;
+      this.sharing?.add(input, id);
+      for (let c = 0; c < k; c++) {
+        const len = this.index.lengths[id * k + c];
+        this.stores[c].plain.store(id, len);
+        this.stores[c].dedup.store(id, len);
+      }
+    }
+  }
+
+  close(): void {
+    this.pool?.close();
+  }
+
+  outcome(): ReplayOutcome {
+    const { index, ordinals, sources } = this;
+    return {
+      options: this.opts,
+      pages: this.pages,
+      zeroPages: this.zeroPages,
+      sources: this.summaries,
+      index,
+      stores: this.stores,
+      classTable: this.classTable,
+      fingerprintIdentity: this.fingerprintIdentity,
+      sharing: this.sharing ? this.sharing.report(index.count) : null,
+      readContent(id, out) {
+        const ordinal = index.ordinal[id];
+        if (!sources[ordinals.sourceOf(ordinal)].hasContent) return false;
+        ordinals.readStored(ordinal, out, 0);
+        return true;
+      },
+    };
+  }
 }

@@ -18,12 +18,11 @@
  *
  *   page header   u64 PFN (all ones: unknown) | u64 virtual address | u32 flags (PAGE_FLAG)
  *                 | u32 mapping id (0: none) | u32 map count | u32 reserved
- *   digest        u32 xxh64 low, u32 xxh64 high, u32 xxh32, u32 jhash2, u32 crc32c, u32 reserved,
- *                 4 × u32 fingerprint (page-hash.ts), 7 × i16 compressed length or -errno
- *                 (lzo, lzo-rle, lz4, lz4hc, zstd, deflate, 842 — the modelled kernel's rules), u16 reserved.
+ *   digest        56 bytes: hashes, fingerprint and compressed lengths (digest-layout.ts).
  *                 A zero-filled page has flag ZERO_FILLED and an all-zero digest.
  */
 import { PAGE_SIZE } from '../model/kernel.js';
+import { DIGEST_SIZE } from './digest-layout.js';
 
 export const CAPTURE_MAGIC = Buffer.from('ZSDCAPT\0', 'latin1');
 export const CAPTURE_VERSION = 1;
@@ -42,14 +41,10 @@ export const REC_SUMMARY = 0x8001;
 export const MAX_SUMMARY_BODY = 1 << 20;
 
 export const PAGE_HEADER_SIZE = 32;
-export const DIGEST_SIZE = 56;
 export const PAGE_BODY_SIZE = PAGE_HEADER_SIZE + PAGE_SIZE;
 export const DIGEST_BODY_SIZE = PAGE_HEADER_SIZE + DIGEST_SIZE;
 export const END_BODY_SIZE = 8;
 export const MAX_MAPPING_BODY = 1 << 16;
-
-export const DIGEST_FINGERPRINT_OFFSET = 24;
-export const DIGEST_LENGTHS_OFFSET = 40;
 
 /** n rounded up to a multiple of 8 (arithmetic, not bitwise: n may exceed 2^31) */
 export function pad8(n: number): number {

@@ -7,8 +7,6 @@ import {
   CAPTURE_MAGIC,
   CAPTURE_VERSION,
   DIGEST_BODY_SIZE,
-  DIGEST_FINGERPRINT_OFFSET,
-  DIGEST_LENGTHS_OFFSET,
   END_BODY_SIZE,
   FIXED_HEADER_SIZE,
   MAX_MAPPING_BODY,
@@ -28,7 +26,8 @@ import {
 } from './capture-format.js';
 import { SequentialReader, type ByteSource } from './input-file.js';
 import { OrdinalMap } from './ordinal-map.js';
-import { DIGEST_HASH_WORDS, FINGERPRINT_WORDS, LENGTH_SLOTS, NO_PFN, PAGE_FLAG, type PageBatch } from './page-batch.js';
+import { decodeDigest, LENGTH_SLOTS } from './digest-layout.js';
+import { NO_PFN, PAGE_FLAG, type PageBatch } from './page-batch.js';
 import type { PageSource } from './page-source.js';
 
 /** distance between consecutive page records */
@@ -160,18 +159,14 @@ export class CaptureSource implements PageSource {
   }
 
   private readDigest(batch: PageBatch, i: number, buf: Buffer, at: number, recAt: number): void {
-    for (let w = 0; w < DIGEST_HASH_WORDS; w++) batch.hashes[i * DIGEST_HASH_WORDS + w] = buf.readUInt32LE(at + 4 * w);
-    for (let w = 0; w < FINGERPRINT_WORDS; w++) {
-      batch.fingerprint[i * FINGERPRINT_WORDS + w] = buf.readUInt32LE(at + DIGEST_FINGERPRINT_OFFSET + 4 * w);
-    }
+    decodeDigest(buf, at, batch, i);
     const zero = (batch.flags[i] & PAGE_FLAG.ZERO_FILLED) !== 0;
     for (let c = 0; c < LENGTH_SLOTS; c++) {
-      const len = buf.readInt16LE(at + DIGEST_LENGTHS_OFFSET + 2 * c);
+      const len = batch.lengths[i * LENGTH_SLOTS + c];
       const valid = zero ? len === 0 : (len > 0 && len <= PAGE_SIZE) || len === -EINVAL || len === -ENOSPC;
       if (!valid) {
         throw new InputError(this.file.path, `corrupt digest record at offset ${recAt}: ${COMPRESSOR_NAMES[c]} length ${len}`);
       }
-      batch.lengths[i * LENGTH_SLOTS + c] = len;
     }
   }
 

@@ -6,8 +6,6 @@ import {
   CAPTURE_MAGIC,
   CAPTURE_VERSION,
   DIGEST_BODY_SIZE,
-  DIGEST_FINGERPRINT_OFFSET,
-  DIGEST_LENGTHS_OFFSET,
   END_BODY_SIZE,
   FIXED_HEADER_SIZE,
   PAGE_BODY_SIZE,
@@ -22,7 +20,8 @@ import {
   type CaptureMeta,
   type MappingInfo,
 } from './capture-format.js';
-import { DIGEST_HASH_WORDS, FINGERPRINT_WORDS, LENGTH_SLOTS, NO_PFN, PAGE_FLAG, type PageBatch } from './page-batch.js';
+import { DIGEST_SIZE, encodeDigest } from './digest-layout.js';
+import { NO_PFN, PAGE_FLAG, type PageBatch } from './page-batch.js';
 
 const FLUSH_AT = 1 << 20;
 
@@ -93,17 +92,9 @@ export class CaptureWriter {
     if (!this.trace) throw new Error('addDigest on a capture writer');
     this.recordHeader(REC_DIGEST, DIGEST_BODY_SIZE);
     this.pageHeader(info);
-    const b = this.buf;
-    const at = this.used;
-    b.fill(0, at, at + DIGEST_BODY_SIZE - PAGE_HEADER_SIZE);
-    if (!(info.flags & PAGE_FLAG.ZERO_FILLED)) {
-      for (let w = 0; w < DIGEST_HASH_WORDS; w++) b.writeUInt32LE(batch.hashes[i * DIGEST_HASH_WORDS + w], at + 4 * w);
-      for (let w = 0; w < FINGERPRINT_WORDS; w++) {
-        b.writeUInt32LE(batch.fingerprint[i * FINGERPRINT_WORDS + w], at + DIGEST_FINGERPRINT_OFFSET + 4 * w);
-      }
-      for (let c = 0; c < LENGTH_SLOTS; c++) b.writeInt16LE(batch.lengths[i * LENGTH_SLOTS + c], at + DIGEST_LENGTHS_OFFSET + 2 * c);
-    }
-    this.used += DIGEST_BODY_SIZE - PAGE_HEADER_SIZE;
+    if (info.flags & PAGE_FLAG.ZERO_FILLED) this.buf.fill(0, this.used, this.used + DIGEST_SIZE);
+    else encodeDigest(batch, i, this.buf, this.used);
+    this.used += DIGEST_SIZE;
     this.endRecord();
   }
 

@@ -3,15 +3,10 @@
  * hash-only traces, their digests) plus what the source knows about each page. Allocated once
  * per run and refilled, so reading pages allocates nothing per page.
  */
-import { COMPRESSOR_NAMES } from '../compress/compressor.js';
 import { PAGE_SIZE } from '../model/kernel.js';
+import { DIGEST_HASH_WORDS, FINGERPRINT_WORDS, LENGTH_SLOTS } from './digest-layout.js';
 
 export const BATCH_PAGES = 256;
-
-/** Per-page digest words in `PageBatch.hashes`: xxh64 lo, xxh64 hi, xxh32, jhash2, crc32c */
-export const DIGEST_HASH_WORDS = 5;
-export const FINGERPRINT_WORDS = 4;
-export const LENGTH_SLOTS = COMPRESSOR_NAMES.length;
 
 export const NO_PFN = -1;
 
@@ -30,7 +25,7 @@ export class PageBatch {
   /** captures and traces: the page's mapping record id (0: none) and map count; other sources leave them alone */
   readonly mapping: Uint32Array;
   readonly mapcount: Uint32Array;
-  /** digest-only batches */
+  /** digest-only batches: the digest of each page (digest-layout.ts) */
   readonly hashes: Uint32Array;
   readonly fingerprint: Uint32Array;
   /** compressed length or -errno per compressor, COMPRESSOR_NAMES order */
