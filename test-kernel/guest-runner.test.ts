@@ -2,14 +2,16 @@
  * The QEMU runner's hooks that later kernel tests build on (captures through
  * /proc/kcore, dump-guest-memory): a read-only 9p share, a writable one, the
  * console as a two-way channel (the guest waits for the host), QMP, and
- * VMCOREINFO handed to QEMU through `-device vmcoreinfo` (fw_cfg).
+ * VMCOREINFO handed to QEMU through `-device vmcoreinfo` (fw_cfg); and the
+ * guest config others rely on: SMP with every vCPU online, full preemption,
+ * idle page tracking and soft-dirty.
  */
 import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureInitramfs, ensureKernel, Qmp, runJob } from './lib/guest.js';
+import { ensureInitramfs, ensureKernel, GUEST_CPUS, Qmp, runJob } from './lib/guest.js';
 
 let kernel = '';
 let initrd = '';
@@ -37,6 +39,20 @@ it('guest runner: 9p shares, console handshake, QMP, vmcoreinfo', async () => {
         'od -An -tu2 -j2 -N2 $raw >/out/vmcoreinfo-format',
         'od -An -tu4 -j4 -N4 $raw >/out/vmcoreinfo-size',
         'uname -r >/out/release',
+        // SMP with the runner's vCPUs, preemption chosen at boot (PREEMPT_DYNAMIC)
+        'cat /sys/devices/system/cpu/online >/out/cpus-online',
+        'uname -v >/out/version',
+        "dmesg | grep -o 'Dynamic Preempt: .*' >/out/preempt",
+        // idle page tracking: the bitmap reads (8 bytes = 64 PFNs)
+        'dd if=/sys/kernel/mm/page_idle/bitmap bs=8 count=1 2>/dev/null | wc -c >/out/idle-bytes',
+        // soft-dirty: the first mapping of a fresh process reads soft-dirty (pagemap bit 55);
+        // clear_refs 4 clears it, and a page nobody writes stays clean
+        "sd() { dd if=/proc/$1/pagemap bs=8 skip=$((0x$(head -n1 /proc/$1/maps | cut -d- -f1) / 4096)) count=1 2>/dev/null | od -An -tx1 | tr -d ' '; }",
+        'sh -c \'sleep 2\' & p=$!; sleep 1',
+        'sd $p >/out/pagemap-before',
+        'echo 4 >/proc/$p/clear_refs',
+        'sd $p >/out/pagemap-after',
+        'wait $p',
         'echo "@@ waiting for host"',
         'read -r reply',
         'echo "$reply" >/out/reply',
@@ -66,6 +82,15 @@ it('guest runner: 9p shares, console handshake, QMP, vmcoreinfo', async () => {
     assert.equal(out('vmcoreinfo-format'), '1', 'the guest kernel gave QEMU its VMCOREINFO note (ELF format)');
     assert.ok(Number(out('vmcoreinfo-size')) > 0, 'VMCOREINFO note size');
     assert.equal(out('reply'), 'go from host');
+    assert.equal(out('cpus-online'), GUEST_CPUS === 1 ? '0' : `0-${GUEST_CPUS - 1}`, 'every vCPU online');
+    assert.match(out('version'), /\bSMP PREEMPT_DYNAMIC\b/, `uname -v: ${out('version')}`);
+    assert.equal(out('preempt'), 'Dynamic Preempt: full', 'full preemption, chosen at boot');
+    assert.equal(out('idle-bytes'), '8', '/sys/kernel/mm/page_idle/bitmap reads');
+    // pagemap entries are little-endian u64: bit 55 (soft-dirty) is bit 7 of byte 6
+    const softDirty = (hex: string): boolean => (parseInt(hex.slice(12, 14), 16) & 0x80) !== 0;
+    assert.match(out('pagemap-before'), /^[0-9a-f]{16}$/);
+    assert.equal(softDirty(out('pagemap-before')), true, `soft-dirty before clear_refs: ${out('pagemap-before')}`);
+    assert.equal(softDirty(out('pagemap-after')), false, `soft-dirty after clear_refs: ${out('pagemap-after')}`);
     assert.equal((fromHost.status as { status?: string }).status, 'running');
     const formats = ((fromHost.dump as { formats?: string[] }).formats ?? []);
     assert.ok(formats.includes('elf') && formats.includes('kdump-zlib'), `dump formats: ${formats.join(',')}`);

@@ -89,6 +89,8 @@ export interface GuestOptions {
   /** kernel command-line parameters added after the runner's own */
   append?: string[];
   memoryMiB?: number;
+  /** vCPUs (`-smp`), each a host thread (`-accel tcg,thread=multi`); default GUEST_CPUS */
+  cpus?: number;
   /** raw disk images, attached as virtio-blk in order: /dev/vda, /dev/vdb, … */
   disks?: string[];
   /** 9p shares; the guest's /init mounts each at /<tag> */
@@ -120,6 +122,20 @@ export interface GuestRun {
 
 export const QEMU = 'qemu-system-x86_64';
 
+/**
+ * vCPUs of every guest unless a test asks otherwise: 2, so that the kernel's
+ * SMP paths (and the dedup series' races) run on two real host threads;
+ * ZSWAP_GUEST_CPUS overrides it (1 to the guest config's NR_CPUS, 4).
+ */
+export const GUEST_CPUS = guestCpusFromEnv(process.env.ZSWAP_GUEST_CPUS);
+
+export function guestCpusFromEnv(value: string | undefined): number {
+  if (value === undefined || value === '') return 2;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 4) throw new Error(`ZSWAP_GUEST_CPUS=${value}: want an integer from 1 to 4`);
+  return n;
+}
+
 /** QEMU option values separate keys with commas; a comma inside a path is written twice. */
 const q = (path: string): string => path.replace(/,/g, ',,');
 
@@ -127,7 +143,8 @@ export function qemuArgs(o: GuestOptions): string[] {
   const cmdline = ['console=ttyS0', 'panic=-1', 'oops=panic', 'loglevel=4', 'rdinit=/init', ...(o.append ?? [])];
   const args = [
     '-nodefaults', '-no-user-config', '-no-reboot',
-    '-machine', 'pc', '-accel', 'tcg', '-smp', '1', '-m', String(o.memoryMiB ?? 512),
+    '-machine', 'pc', '-accel', 'tcg,thread=multi', '-smp', String(o.cpus ?? GUEST_CPUS),
+    '-m', String(o.memoryMiB ?? 512),
     '-display', 'none', '-serial', 'stdio', '-monitor', 'none',
     '-kernel', o.kernel, '-initrd', o.initrd, '-append', cmdline.join(' '),
   ];
