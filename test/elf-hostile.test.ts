@@ -3,7 +3,7 @@
  * overlapping segments. Each must end with exit 2 and one line on stderr naming the file
  * (never a stack trace, a hang or a huge allocation); a bounded deterministic mutation loop over
  * the real fixtures checks that every mutant either reads cleanly or fails so.
- * scripts/fuzz-elf.mjs runs the same loop for longer.
+ * scripts/fuzz.mjs runs the same mutations, and others, for longer.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

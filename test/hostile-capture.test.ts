@@ -5,8 +5,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { runCli } from './helpers/cli.js';
 import { drain } from './helpers/drain.js';
-import { mutate, rng } from './helpers/mutate.js';
+import { mutate } from './helpers/mutate.js';
 import { writeMixedRaw } from './helpers/pages.js';
+import { Rng } from './helpers/random.js';
 import { tmpDir } from './helpers/tmp.js';
 
 const dir = tmpDir();
@@ -21,7 +22,7 @@ test('300 mutated captures and traces each: no crash, errors name the file, memo
     ['capture', fs.readFileSync(capture)],
     ['trace', fs.readFileSync(trace)],
   ] as const) {
-    const rand = rng(name === 'capture' ? 11 : 12);
+    const rand = new Rng(name === 'capture' ? 11 : 12);
     const outcomes = { ok: 0, 'input-error': 0 };
     const f = path.join(dir, `mutant.${name}`);
     for (let i = 0; i < 300; i++) {

@@ -2,7 +2,7 @@
  * Hostile kdump and flattened inputs: every one ends in exit 2 with one line naming the file (or,
  * for a mutation the format cannot detect, in a normal run), never a crash, a hang or a
  * stack trace. Targeted corruptions through the CLI, then a bounded deterministic mutation loop
- * (scripts/fuzz-kdump.mjs runs many more).
+ * (scripts/fuzz.mjs runs many more).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -2,7 +2,7 @@
 import { CaptureSource, isCapture } from './capture-reader.js';
 import { elfReader } from './elf/elf-reader.js';
 import { DETECT_BYTES, READER_NAMES, type FormatReader, type ReaderName } from './format-reader.js';
-import { InputFile } from './input-file.js';
+import { InputFile, type ByteSource } from './input-file.js';
 import { flattenedReader } from './kdump/flattened-reader.js';
 import { kdumpReader } from './kdump/kdump-reader.js';
 import type { PageSource } from './page-source.js';
@@ -37,7 +37,11 @@ export const INPUT_FORMATS = ['auto', ...READER_NAMES] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 export function openSource(path: string, format: InputFormat, options: SourceOptions = DEFAULT_SOURCE_OPTIONS): PageSource {
-  const file = InputFile.open(path);
+  return openByteSource(InputFile.open(path), format, options);
+}
+
+/** The reader for bytes already opened (a file, or bytes held another way); closes them on failure. */
+export function openByteSource(file: ByteSource, format: InputFormat, options: SourceOptions = DEFAULT_SOURCE_OPTIONS): PageSource {
   try {
     return readerFor(file, format).open(file, options);
   } catch (e) {
@@ -46,7 +50,7 @@ export function openSource(path: string, format: InputFormat, options: SourceOpt
   }
 }
 
-function readerFor(file: InputFile, format: InputFormat): FormatReader {
+function readerFor(file: ByteSource, format: InputFormat): FormatReader {
   if (format !== 'auto') return READERS[format];
   const head = Buffer.alloc(Math.min(DETECT_BYTES, file.size));
   file.readExactly(head, 0, head.length, 0, 'file header');

@@ -6,9 +6,12 @@
  */
 import { InputError } from '../../src/util/errors.js';
 import { PAGE_SIZE } from '../../src/model/kernel.js';
-import { openSource } from '../../src/sources/open-source.js';
+import { openByteSource, openSource } from '../../src/sources/open-source.js';
 import { PageBatch } from '../../src/sources/page-batch.js';
+import type { PageSource } from '../../src/sources/page-source.js';
 import type { PhysicalMemory } from '../../src/sources/physical-memory.js';
+import type { SourceOptions } from '../../src/sources/source-options.js';
+import { BufferFile } from './buffer-file.js';
 
 export interface DrainResult {
   result: 'ok' | 'input-error';
@@ -19,15 +22,29 @@ export interface DrainResult {
 const batch = new PageBatch();
 const again = Buffer.alloc(PAGE_SIZE);
 
-export function drain(path: string, opts: { allPages?: boolean; maxPages?: number } = {}): DrainResult {
+export interface DrainOptions {
+  allPages?: boolean;
+  maxPages?: number;
+}
+
+export function drain(path: string, opts: DrainOptions = {}): DrainResult {
+  return drainWith(path, (options) => openSource(path, 'auto', options), opts);
+}
+
+/** drain() of bytes in memory, named `name` in messages */
+export function drainBytes(name: string, data: Buffer, opts: DrainOptions = {}): DrainResult {
+  return drainWith(name, (options) => openByteSource(new BufferFile(name, data), 'auto', options), opts);
+}
+
+function drainWith(path: string, open: (options: SourceOptions) => PageSource, opts: DrainOptions): DrainResult {
   const maxPages = opts.maxPages ?? 1 << 22;
   const write = process.stderr.write;
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
     String(chunk).includes(`${path}: warning: `) ? true : (write as (...a: unknown[]) => boolean).call(process.stderr, chunk, ...rest)) as typeof process.stderr.write;
   let pages = 0;
-  let src;
+  let src: PageSource | undefined;
   try {
-    src = openSource(path, 'auto', { allPages: opts.allPages ?? false });
+    src = open({ allPages: opts.allPages ?? false });
     for (let n = src.read(batch); n > 0; n = src.read(batch)) {
       pages += n;
       if (pages > maxPages) throw new Error(`more than ${maxPages} pages from ${path}`);

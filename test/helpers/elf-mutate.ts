@@ -1,6 +1,6 @@
 /**
  * Deterministic mutations of ELF core files for robustness tests (test/elf-hostile.test.ts) and
- * the longer fuzzer (scripts/fuzz-elf.mjs): each mutant must either read cleanly or fail with an
+ * the longer fuzzer (scripts/fuzz.mjs): each mutant must either read cleanly or fail with an
  * InputError that names the file, never anything else, and never hang or eat memory.
  */
 import { drain } from './drain.js';

@@ -1,7 +1,7 @@
 /**
  * Hostile kdump and flattened inputs: a minimal view of a kdump file's layout (to aim
  * corruptions), deterministic mutations, and a reader loop that tells a clean InputError from
- * anything else. Shared by test/kdump-hostile.test.ts and scripts/fuzz-kdump.mjs.
+ * anything else. Shared by test/kdump-hostile.test.ts and scripts/fuzz.mjs.
  */
 import fs from 'node:fs';
 import { drain } from './drain.js';

@@ -1,12 +1,5 @@
-/** Deterministic mutations of a file's bytes, for hostile-input tests and the fuzz script. */
-
-import { Rng } from './random.js';
-
-/** random numbers in [0, 1) from a seed */
-export function rng(seed: number): () => number {
-  const r = new Rng(seed);
-  return () => r.float();
-}
+/** Deterministic mutations of a file's bytes, for hostile-input tests and the fuzzer (scripts/fuzz.mjs). */
+import type { Rng } from './random.js';
 
 const BOUNDARY32 = [0, 1, 0x7f, 0xff, 0x1000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff];
 
@@ -15,7 +8,8 @@ const BOUNDARY32 = [0, 1, 0x7f, 0xff, 0x1000, 0xffff, 0x7fffffff, 0x80000000, 0x
  * a truncation, or a slice repeated elsewhere. `headerBias` makes most edits hit the first bytes,
  * where formats keep their counts and offsets.
  */
-export function mutate(data: Buffer, rand: () => number, headerBias = 4096): Buffer {
+export function mutate(data: Buffer, rng: Rng, headerBias = 4096): Buffer {
+  const rand = () => rng.float();
   const kind = Math.floor(rand() * 5);
   const pos = (limit: number) => Math.floor(rand() * Math.max(1, limit));
   const where = () => (rand() < 0.7 ? pos(Math.min(headerBias, data.length)) : pos(data.length));
