@@ -12,31 +12,19 @@
  * zswap_obj_create()). Every stored page is still charged to its memcg in full.
  */
 import type { CompressorName } from '../compress/compressor.js';
-import { ENOSPC } from '../model/kernel.js';
 import { GrowableU32 } from '../replay/growable.js';
 import type { MetadataSizes } from './metadata.js';
+import type { Zpool } from './zpool.js';
+import { metadataBreakdown, PoolLimitCheck, RejectCounters, type MetadataBreakdown, type PoolLimit } from './zswap-rules.js';
+
+export type { MetadataBreakdown, PoolLimit } from './zswap-rules.js';
 
 /** which content first had a given hash value (ContentIndex.groupOf) */
 export interface HashGroups {
   groupOf(content: number): number;
 }
-import type { Zpool } from './zpool.js';
-
-export interface PoolLimit {
-  /** totalram_pages * max_pool_percent / 100 */
-  readonly maxPages: number;
-  /** maxPages * accept_threshold_percent / 100 */
-  readonly acceptThresholdPages: number;
-}
-
-export class ZswapStore {
+export class ZswapStore extends RejectCounters {
   storedPages = 0;
-  rejectCompressFail = 0;
-  rejectCompressPoor = 0;
-  rejectAllocFail = 0;
-  /** stores refused while the pool was full (not a kernel counter: the kernel just returns false) */
-  rejectPoolLimit = 0;
-  poolLimitHit = 0;
   /** sum of entry->length over the objects in the pool */
   compressedBytes = 0;
   /** compressor invocations (with dedup: pages that found no shared object) */
@@ -50,7 +38,7 @@ export class ZswapStore {
   privateBytes = 0;
   /** sum of entry->length over stored pages: what memcg charges (MEMCG_ZSWAP_B, memory.zswap.current) */
   chargedBytes = 0;
-  private reachedFull = false;
+  private readonly limits: PoolLimitCheck | null;
   /** dedup: one bit per content id, set when the content is an indexed object in this pool */
   private readonly inPool: GrowableU32 | null;
   /** dedup: the indexed content of a hash group whose first content is not the one indexed */
@@ -65,6 +53,8 @@ export class ZswapStore {
     readonly limit: PoolLimit | null,
     private readonly groups: HashGroups | null = null,
   ) {
+    super();
+    this.limits = limit ? new PoolLimitCheck(limit) : null;
     this.inPool = dedup ? new GrowableU32(1024) : null;
     this.refs = dedup && limit ? new GrowableU32(1024) : null;
   }
@@ -76,7 +66,7 @@ export class ZswapStore {
 
   /** One non-zero page reaches zswap_store(). `length` is its compression result (length or -errno). */
   store(content: number, length: number): void {
-    if (this.limit && this.poolIsFull()) {
+    if (this.limits?.check(this.zpool.totalPages)) {
       this.rejectPoolLimit++;
       return;
     }
@@ -98,15 +88,9 @@ export class ZswapStore {
       }
     }
     this.compressions++;
-    if (length < 0) {
-      if (length === -ENOSPC) this.rejectCompressPoor++;
-      else this.rejectCompressFail++;
-      return;
-    }
-    const ret = this.zpool.malloc(length);
-    if (ret < 0) {
-      if (ret === -ENOSPC) this.rejectCompressPoor++;
-      else this.rejectAllocFail++;
+    const ret = length < 0 ? 0 : this.zpool.malloc(length);
+    if (length < 0 || ret < 0) {
+      this.countReject(length, ret);
       return;
     }
     this.storedPages++;
@@ -123,21 +107,8 @@ export class ZswapStore {
     if (this.refs) this.refs.set(content, 1);
   }
 
-  /** zswap_check_limits(): the pool counts as full from reaching max_pages until it drains to the threshold. */
-  private poolIsFull(): boolean {
-    const cur = this.zpool.totalPages;
-    const limit = this.limit!;
-    if (cur >= limit.maxPages) {
-      this.poolLimitHit++;
-      this.reachedFull = true;
-    } else if (this.reachedFull && cur <= limit.acceptThresholdPages) {
-      this.reachedFull = false;
-    }
-    return this.reachedFull;
-  }
-
-  get rejectedPages(): number {
-    return this.rejectCompressFail + this.rejectCompressPoor + this.rejectAllocFail + this.rejectPoolLimit;
+  get poolLimitHit(): number {
+    return this.limits?.hits ?? 0;
   }
 
   /** Pages referencing `content` in this store, given how many pages of that content were replayed. */
@@ -147,25 +118,6 @@ export class ZswapStore {
   }
 
   metadataBytes(sizes: MetadataSizes): MetadataBreakdown {
-    const entry = this.dedup ? sizes.dedupEntryBytes : sizes.entryBytes;
-    const b: MetadataBreakdown = {
-      entries: this.storedPages * entry,
-      xarray: this.storedPages * sizes.xarrayBytesPerEntry,
-      allocator: this.zpool.metadataBytes(sizes),
-      dedup_objects: this.dedup ? this.poolObjects * sizes.dedupObjectBytes : 0,
-      dedup_index: this.dedup ? this.poolObjects * sizes.dedupIndexBytesPerObject : 0,
-      total: 0,
-    };
-    b.total = b.entries + b.xarray + b.allocator + b.dedup_objects + b.dedup_index;
-    return b;
+    return metadataBreakdown(sizes, this.dedup, this.storedPages, this.zpool);
   }
-}
-
-export interface MetadataBreakdown {
-  entries: number;
-  xarray: number;
-  allocator: number;
-  dedup_objects: number;
-  dedup_index: number;
-  total: number;
 }

@@ -1,0 +1,208 @@
+/**
+ * zswap of Linux 6.12 over time (mm/zswap.c): one entry per swap slot, stored, loaded, invalidated
+ * and written back, in a zsmalloc pool that fragments and compacts (zsmalloc-replica.ts).
+ *
+ * - store (zswap_store()): the pool limit check (zswap_check_limits()), compression result,
+ *   zs_malloc(); with the dedup series a page whose content is an indexed object shares it instead.
+ *   The new entry is referenced and goes to the LRU tail. An older entry of the same slot (a page
+ *   re-dirtied and swapped out again) is freed after a successful store, or erased on a reject.
+ *   Every reject while the pool is flagged full queues the shrink worker.
+ * - load (zswap_load()): a swap-in through the swap cache is an exclusive load: the entry is freed.
+ * - invalidate (zswap_invalidate()): the swap slot is freed (unmap, exit): the entry is freed.
+ * - shrink worker (shrink_worker()): writes back from the LRU head until the pool is at or below
+ *   the accept threshold; a referenced entry is rotated to the tail with its bit cleared
+ *   (shrink_memcg_cb()) and counts as a failure; the worker gives up at MAX_RECLAIM_RETRIES.
+ *   It runs to completion right after the reject that queued it.
+ * - compaction (zs_compact()) when the caller says the kernel ran it.
+ *
+ * Modelled as one memcg on one node, without the memcg zswap limit (memory.zswap.max), the
+ * memory-pressure shrinker (zswap.shrinker_enabled, Kconfig default off) and concurrent swap-ins
+ * racing with writeback (reject_reclaim_fail).
+ */
+import type { CompressorName } from '../compress/compressor.js';
+import { GrowableU32 } from '../replay/growable.js';
+import { DedupObjects } from './dedup-objects.js';
+import type { MetadataSizes } from './metadata.js';
+import type { ZsmallocReplica } from './zsmalloc-replica.js';
+import { ZswapLru } from './zswap-lru.js';
+import { metadataBreakdown, PoolLimitCheck, RejectCounters, type MetadataBreakdown, type PoolLimit } from './zswap-rules.js';
+import type { HashGroups } from './zswap-store.js';
+
+/** MAX_RECLAIM_RETRIES (include/linux/swap.h) */
+export const MAX_RECLAIM_RETRIES = 16;
+
+const NONE = -1;
+
+export class ZswapReplica extends RejectCounters {
+  /** stored_pages: live entries */
+  storedPages = 0;
+  /** Σ entry->length over live entries: memcg's zswap charge (memory.zswap.current) */
+  chargedBytes = 0;
+  /** stock: Σ length over live entries' objects (with dedup: DedupObjects.compressedBytes) */
+  private plainBytes = 0;
+  /** cumulative: zswpout (successful stores), zswpin (loads from zswap), invalidated entries */
+  stores = 0;
+  loads = 0;
+  invalidations = 0;
+  /** written_back_pages, and what those writebacks freed */
+  writtenBack = 0;
+  /** pool pages freed by writeback (zspages emptied by it) */
+  writebackFreedPages = 0;
+  /** writebacks that only dropped a reference of a shared object (dedup): no pool memory freed */
+  writebackShared = 0;
+  /** compressor invocations */
+  compressions = 0;
+  /** dedup_hits */
+  dedupHits = 0;
+  /** shrink worker runs, and the runs that gave up after MAX_RECLAIM_RETRIES failures */
+  shrinkWorkerRuns = 0;
+  shrinkWorkerGaveUp = 0;
+  private readonly limits: PoolLimitCheck | null;
+  private readonly lru = new ZswapLru();
+  /** per slot: 1 + zpool handle (stock) or 1 + object (dedup); 0 when the slot has no entry */
+  private readonly entry = new GrowableU32(1024);
+  private readonly entryLength = new GrowableU32(1024);
+  readonly objects: DedupObjects | null;
+
+  constructor(
+    readonly compressor: CompressorName,
+    readonly zpool: ZsmallocReplica,
+    readonly dedup: boolean,
+    readonly limit: PoolLimit | null,
+    groups: HashGroups | null = null,
+  ) {
+    super();
+    this.limits = limit ? new PoolLimitCheck(limit) : null;
+    this.objects = dedup ? new DedupObjects(groups) : null;
+  }
+
+  get poolLimitHit(): number {
+    return this.limits?.hits ?? 0;
+  }
+
+  /** Σ length of the compressed objects in the pool */
+  get compressedBytes(): number {
+    return this.objects ? this.objects.compressedBytes : this.plainBytes;
+  }
+
+  hasEntry(slot: number): boolean {
+    return this.entry.get(slot) !== 0;
+  }
+
+  /**
+   * zswap_store() of a non-zero page in swap slot `slot`; `length` is its compression result
+   * (length or -errno). Returns whether zswap took it (else it goes to the swap device).
+   */
+  store(slot: number, content: number, length: number): boolean {
+    if (this.limits?.check(this.zpool.totalPages)) {
+      this.rejectPoolLimit++;
+      this.rejected(slot);
+      return false;
+    }
+    let data = NONE;
+    if (this.objects) {
+      data = this.objects.find(content);
+      if (data !== NONE) this.dedupHits++;
+    }
+    if (data === NONE) {
+      this.compressions++;
+      const handle = length < 0 ? 0 : this.zpool.malloc(length);
+      if (length < 0 || handle < 0) {
+        this.countReject(length, handle);
+        this.rejected(slot);
+        return false;
+      }
+      data = this.objects ? this.objects.create(content, handle, length) : handle;
+      if (!this.objects) this.plainBytes += length;
+    }
+    if (this.entry.get(slot) !== 0) this.freeEntry(slot);
+    this.entry.set(slot, data + 1);
+    this.entryLength.set(slot, length);
+    this.lru.add(slot);
+    this.storedPages++;
+    this.stores++;
+    this.chargedBytes += length;
+    return true;
+  }
+
+  /** zswap_load() through the swap cache: true when zswap held the page (the entry is freed), false when it comes from the swap device */
+  load(slot: number): boolean {
+    if (this.entry.get(slot) === 0) return false;
+    this.freeEntry(slot);
+    this.loads++;
+    return true;
+  }
+
+  /** zswap_invalidate(): the swap slot is freed */
+  invalidate(slot: number): boolean {
+    if (this.entry.get(slot) === 0) return false;
+    this.freeEntry(slot);
+    this.invalidations++;
+    return true;
+  }
+
+  /** zs_compact() (the zsmalloc shrinker, or drop_caches); returns the pages freed */
+  compact(): number {
+    return this.zpool.compact();
+  }
+
+  metadataBytes(sizes: MetadataSizes): MetadataBreakdown {
+    return metadataBreakdown(sizes, this.dedup, this.storedPages, this.zpool);
+  }
+
+  /** the reject path: queue the shrink worker if the pool is flagged full, erase a stale entry */
+  private rejected(slot: number): void {
+    if (this.limits?.reachedFull) this.shrinkWorker();
+    if (this.entry.get(slot) !== 0) this.freeEntry(slot);
+  }
+
+  /** shrink_worker() with one memcg: one LRU entry per pass until the pool is at the threshold */
+  private shrinkWorker(): void {
+    const thr = this.limit!.acceptThresholdPages;
+    let failures = 0;
+    this.shrinkWorkerRuns++;
+    do {
+      const slot = this.lru.head;
+      if (slot === NONE) {
+        // no memcg with entries: a pass without attempts is a failure
+        if (++failures === MAX_RECLAIM_RETRIES) break;
+        continue;
+      }
+      if (this.lru.isReferenced(slot)) {
+        this.lru.rotate(slot);
+        if (++failures === MAX_RECLAIM_RETRIES) break;
+        continue;
+      }
+      this.lru.moveTail(slot);
+      this.writeback(slot);
+    } while (this.zpool.totalPages > thr);
+    if (failures === MAX_RECLAIM_RETRIES) this.shrinkWorkerGaveUp++;
+  }
+
+  /** zswap_writeback_entry(): the page goes to the swap device, the entry is freed */
+  private writeback(slot: number): void {
+    const before = this.zpool.totalPages;
+    const data = this.entry.get(slot) - 1;
+    if (this.objects && this.objects.refsOf(data) > 1) this.writebackShared++;
+    this.freeEntry(slot);
+    this.writtenBack++;
+    this.writebackFreedPages += before - this.zpool.totalPages;
+  }
+
+  /** zswap_entry_free(): off the LRU, the data released (the last reference frees the object), uncharged */
+  private freeEntry(slot: number): void {
+    const data = this.entry.get(slot) - 1;
+    const length = this.entryLength.get(slot);
+    this.lru.del(slot);
+    if (this.objects) {
+      const handle = this.objects.put(data);
+      if (handle !== NONE) this.zpool.free(handle);
+    } else {
+      this.zpool.free(data);
+      this.plainBytes -= length;
+    }
+    this.entry.set(slot, 0);
+    this.storedPages--;
+    this.chargedBytes -= length;
+  }
+}
