@@ -1,0 +1,69 @@
+/**
+ * The study's cgroups (v2): one per workload instance, one for the load generators, all below
+ * <cgroup2 root>/zswap-study. A process is put into its cgroup before it execs the workload
+ * script, so every server it starts stays inside; stopping is `cgroup.kill`, which ends exactly
+ * those processes and no others.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { cgroup2Root } from '../src/capture/targets.js';
+
+export const STUDY_CGROUP = 'zswap-study';
+
+export class Cgroup {
+  readonly dir: string;
+
+  constructor(name: string) {
+    this.dir = path.join(cgroup2Root(), STUDY_CGROUP, name);
+    fs.mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** Runs `command args` inside this cgroup; its stdout and stderr go to `log`. */
+  spawn(command: string, args: string[], log: string, env: NodeJS.ProcessEnv): ChildProcess {
+    const fd = fs.openSync(log, 'a');
+    try {
+      // the shell moves itself into the cgroup, then becomes the command
+      return spawn('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', this.dir, command, ...args], {
+        stdio: ['ignore', fd, fd],
+        env,
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  pids(): number[] {
+    const out: number[] = [];
+    const walk = (dir: string) => {
+      for (const l of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (l.trim()) out.push(Number(l));
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(dir, e.name));
+    };
+    walk(this.dir);
+    return out;
+  }
+
+  /** Kills every process of the cgroup and removes it (waits up to 10 s for them to go). */
+  async destroy(): Promise<void> {
+    if (!fs.existsSync(this.dir)) return;
+    const killFile = path.join(this.dir, 'cgroup.kill');
+    for (let tries = 0; tries < 100; tries++) {
+      if (this.pids().length === 0) break;
+      fs.writeFileSync(killFile, '1');
+      await sleep(100);
+    }
+    fs.rmdirSync(this.dir);
+  }
+}
+
+/** Removes the study's parent cgroup once its children are gone (leftovers of a killed run included). */
+export async function destroyStudyCgroups(): Promise<void> {
+  const parent = path.join(cgroup2Root(), STUDY_CGROUP);
+  if (!fs.existsSync(parent)) return;
+  for (const e of fs.readdirSync(parent, { withFileTypes: true })) {
+    if (e.isDirectory()) await new Cgroup(e.name).destroy();
+  }
+  fs.rmdirSync(parent);
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
