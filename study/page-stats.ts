@@ -19,7 +19,8 @@ import { describeContent } from '../src/report/describe-content.js';
 import { xxh64 } from '../src/hash/xxhash.js';
 import { CaptureSource } from '../src/sources/capture-reader.js';
 import { InputFile } from '../src/sources/input-file.js';
-import { FINGERPRINT_WORDS, PAGE_FLAG, PageBatch } from '../src/sources/page-batch.js';
+import { FINGERPRINT_WORDS } from '../src/sources/digest-layout.js';
+import { PAGE_FLAG, PageBatch } from '../src/sources/page-batch.js';
 
 export interface Locality {
   nonzero_pages: number;
