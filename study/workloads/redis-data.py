@@ -1,5 +1,6 @@
 """Writes the Redis protocol (RESP) for a session-store-like data set to stdout: per key a hash
-(user profile fields) and a JSON string (a session), deterministic for a given seed."""
+(user profile fields) and a JSON string (a session), deterministic for a given seed. Keys are
+numbered with 12 digits, as redis-benchmark's __rand_int__ expands, so that its traffic hits them."""
 import json
 import random
 import sys
@@ -21,9 +22,9 @@ def cmd(*args):
 
 for k in range(keys):
     name = rnd.choice(FIRST)
-    cmd('HSET', f'user:{k}', 'name', f'{name}{rnd.randrange(10**6)}', 'city', rnd.choice(CITIES),
+    cmd('HSET', f'user:{k:012d}', 'name', f'{name}{rnd.randrange(10**6)}', 'city', rnd.choice(CITIES),
         'visits', rnd.randrange(10**5), 'plan', rnd.choice(['free', 'pro', 'team']),
         'email', f'{name}.{rnd.randrange(10**6)}@example.org')
     session = {'uid': k, 'token': '%032x' % rnd.getrandbits(128), 'cart': [rnd.randrange(10**4) for _ in range(rnd.randrange(8))],
                'ts': 1700000000 + rnd.randrange(10**7), 'ua': 'Mozilla/5.0 (X11; Linux x86_64)'}
-    cmd('SET', f'session:{k}', json.dumps(session), 'EX', 86400)
+    cmd('SET', f'session:{k:012d}', json.dumps(session), 'EX', 86400)
