@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the study's workloads from Debian 12 packages with apt-get (root). Nothing else is
+# Installs the study's workloads from Debian 12 packages with apt-get (root): those of the given
+# workload scripts (study/workloads/<script>.sh), or of all. Nothing else is
 # downloaded: Python libraries are Debian's python3-* packages, the Node.js cluster and the Java
 # server are plain `node` and `java` programs in study/workloads/.
 #
@@ -7,19 +8,27 @@
 # cgroups of its own, so a policy-rc.d keeps the packaged services from starting during the
 # install (it is removed afterwards if this script put it there).
 set -euo pipefail
-PKGS=(
-  postgresql-15 postgresql-client-15      # PostgreSQL and pgbench
-  redis-server redis-tools                # Redis and redis-benchmark
-  nginx-light php-fpm                     # nginx with a php-fpm worker pool
-  gunicorn python3-flask                  # Python web app, several gunicorn workers
-  python3-numpy python3-pandas            # Python data job
-  mariadb-server mariadb-client           # MariaDB and mariadb-slap
-  default-jdk-headless                    # JVM service (java launches a single-file program)
-  chromium                                # headless Chromium with several tabs
-  apache2-utils                           # ab, the HTTP load generator
-  gcc make                                # the compiler job
-  nodejs                                  # Node.js cluster (already there for the analyzer)
+# packages per workload script (study/workloads/<script>.sh); no argument: all of them
+declare -A BY_SCRIPT=(
+  [postgres]="postgresql-15 postgresql-client-15"          # PostgreSQL and pgbench
+  [redis]="redis-server redis-tools"                       # Redis and redis-benchmark
+  [nginx-php]="nginx-light php-fpm apache2-utils"          # nginx, a php-fpm pool, ab
+  [flask]="gunicorn python3-flask apache2-utils"           # Flask under gunicorn, ab
+  [node-cluster]="nodejs apache2-utils"                    # Node.js cluster, ab
+  [jvm]="default-jdk-headless apache2-utils"               # javac/java, ab
+  [chromium]="chromium"                                    # headless Chromium
+  [gcc]="gcc make"                                         # the compiler job
+  [mariadb]="mariadb-server mariadb-client"                # MariaDB and mariadb-slap
+  [pandas]="python3-numpy python3-pandas"                  # the Python data job
 )
+scripts=("$@")
+[ ${#scripts[@]} -gt 0 ] || scripts=("${!BY_SCRIPT[@]}")
+PKGS=()
+for s in "${scripts[@]}"; do
+  [ -n "${BY_SCRIPT[$s]:-}" ] || { echo "install-deps.sh: no workload script '$s'" >&2; exit 2; }
+  read -r -a more <<<"${BY_SCRIPT[$s]}"
+  PKGS+=("${more[@]}")
+done
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -170,14 +170,15 @@ async function main(argv: string[]): Promise<number> {
     .option('--results <dir>', 'result JSON per run', path.join(REPO, 'study', 'results'))
     .option('--traces <dir>', 'hash-only traces per run and instance', path.join(REPO, 'study', 'traces'))
     .option('--work <dir>', 'scratch directory (servers\' data, content captures)', path.join(os.tmpdir(), 'zswap-study'))
+    .option('--docs <dir>', 'where study.md and its chart go', path.join(REPO, 'docs'))
     .option('--no-report', 'do not rewrite docs/study.md')
     .option('--report-only', 'only rewrite docs/study.md from the results already there')
     .parse(argv);
-  const f = cmd.opts<{ only?: string; runs: string; results: string; traces: string; work: string; report: boolean; reportOnly?: boolean }>();
+  const f = cmd.opts<{ only?: string; runs: string; results: string; traces: string; work: string; docs: string; report: boolean; reportOnly?: boolean }>();
   const o: Options = { runs: Number(f.runs), results: path.resolve(f.results), traces: path.resolve(f.traces), work: path.resolve(f.work), report: f.report };
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error(`--runs: '${f.runs}' is not a positive integer`);
   if (f.reportOnly) {
-    writeStudyReport(o.results, path.join(REPO, 'docs'));
+    writeStudyReport(o.results, path.resolve(f.docs));
     return 0;
   }
   if (process.getuid?.() !== 0) throw new Error('the study starts servers in cgroups and captures them: run it as root');
@@ -231,7 +232,7 @@ async function main(argv: string[]): Promise<number> {
     await destroyStudyCgroups();
   }
   log(`done in ${seconds(t0)} s`);
-  if (o.report) writeStudyReport(o.results, path.join(REPO, 'docs'));
+  if (o.report) writeStudyReport(o.results, path.resolve(f.docs));
   if (failures.length > 0) {
     log(`${failures.length} run(s) failed:\n  ${failures.join('\n  ')}`);
     return 1;
