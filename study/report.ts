@@ -329,14 +329,16 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
   md.push('## Re-analyze the runs');
   md.push('');
   md.push(
-    'Every run kept one hash-only trace per instance in `study/traces/<workload>/run-<n>/` (per page: hashes, a 128-bit fingerprint, the compressed ' +
-      'length under each of the seven 6.12 compressors, the mapping and process; no content). Analyze them with other settings without rerunning anything, e.g.',
+    'Every run writes one hash-only trace per instance (per page: hashes, a 128-bit fingerprint, the compressed length under each of the ' +
+      'seven 6.12 compressors, the mapping and process; no content). The first run of each workload is kept in the repository, compressed: ' +
+      '`study/traces/<workload>/run-1/i<n>.trace.xz` (unpack with `xz -dk`). Analyze them with other settings without rerunning anything, e.g.',
   );
   md.push('');
   md.push('```sh');
-  const example = runs.find((r) => r.instances > 1) ?? first;
+  const example = runs.find((r) => r.instances > 1 && r.run === 1) ?? first;
+  md.push(`xz -dk ${path.dirname(example.captures[0].trace)}/*.trace.xz`);
   md.push(`zswap-dedup analyze -c zstd,842 --zpool zbud ${path.dirname(example.captures[0].trace)}/*.trace`);
-  md.push(`zswap-dedup analyze --hash crc32c --hash-bits 20 ${first.captures[0].trace}`);
+  md.push(`zswap-dedup analyze --hash crc32c --hash-bits 20 ${path.dirname(example.captures[0].trace)}/i0.trace`);
   md.push('```');
   md.push('');
   md.push(
