@@ -32,7 +32,7 @@ if (mode === 'compress') {
   extra = { sink };
 } else if (mode === 'analyze') {
   const source = openSource(file, 'auto');
-  const out = replay([source], {
+  const out = await replay([source], {
     compressors: [arg as CompressorName],
     zpool: 'zsmalloc',
     chainSize: 8,

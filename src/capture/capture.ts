@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { PAGE_SIZE } from '../model/kernel.js';
 import { InputError } from '../util/errors.js';
+import { nextTurn } from '../util/next-turn.js';
 import { PageDigester } from '../replay/digest.js';
 import { isZeroFilled } from '../replay/zero-page.js';
 import { CaptureWriter, type PageRecordInfo } from '../sources/capture-writer.js';
@@ -123,7 +124,7 @@ function scopeByPagemap(pm: Uint32Array, i: number, m: Mapping): Scope {
   return looksLikeShmem(m) ? 'shmem' : 'file';
 }
 
-export function capture(opts: CaptureOptions): CaptureSummary {
+export async function capture(opts: CaptureOptions): Promise<CaptureSummary> {
   if (opts.targets.all && opts.freeze) throw new InputError(null, '--freeze with --all would stop every process, this capture\'s helpers included; freeze a --cgroup or --pid list instead');
   const pids = selectTargets(opts.targets);
   const cgroupDir = opts.targets.cgroup ? resolveCgroup(opts.targets.cgroup) : null;
@@ -136,7 +137,7 @@ export function capture(opts: CaptureOptions): CaptureSummary {
       freezer.warnings.forEach(opts.warn);
       testPause();
     }
-    for (const pid of pids) run.captureProcess(pid);
+    for (const pid of pids) await run.captureProcess(pid);
     freezer?.thaw();
     run.finish();
   } catch (e) {
@@ -246,7 +247,7 @@ class CaptureRun {
   }
 
   /** Every mapping of one process; a process that goes away keeps what was read of it. */
-  captureProcess(pid: number): void {
+  async captureProcess(pid: number): Promise<void> {
     const st = newProcessStats(pid);
     this.summary.processes.push(st);
     let maps: Mapping[];
@@ -261,7 +262,7 @@ class CaptureRun {
     }
     const mem = ProcMemReader.open(pid);
     try {
-      for (const m of maps) if (!isSpecialMapping(m)) this.captureMapping(st, m, pagemapFd, mem);
+      for (const m of maps) if (!isSpecialMapping(m)) await this.captureMapping(st, m, pagemapFd, mem);
     } catch (e) {
       if (e instanceof InputError) throw e;
       st.exited = true;
@@ -273,7 +274,7 @@ class CaptureRun {
   }
 
   /** A mapping record, then its present pages, PAGEMAP_CHUNK pagemap entries at a time. */
-  private captureMapping(st: ProcessStats, m: Mapping, pagemapFd: number, mem: ProcMemReader | null): void {
+  private async captureMapping(st: ProcessStats, m: Mapping, pagemapFd: number, mem: ProcMemReader | null): Promise<void> {
     const id = ++this.mappingId;
     this.writer.addMapping({ id, pid: st.pid, comm: st.comm, start: `0x${m.start.toString(16)}`, end: `0x${m.end.toString(16)}`, perms: m.perms, path: m.path });
     const pm = this.pm;
@@ -286,6 +287,7 @@ class CaptureRun {
         else if (bit(pm, i, PM_SWAPPED)) st.swapped++;
       }
       this.opts.onProgress?.(this.summary.pages);
+      await nextTurn();
     }
   }
 

@@ -80,7 +80,7 @@ export function renderReport(report: AnalyzeReport, format: ReportFormat): strin
   }
 }
 
-export function runAnalyze(inputs: string[], flags: AnalyzeFlags): number {
+export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise<number> {
   const compressors = parseCompressorList(flags.compressor);
   const chainSize = parseIntIn('--chain-size', flags.chainSize, ZSMALLOC.chainSize.min, ZSMALLOC.chainSize.max);
   const limit = poolLimit(flags);
@@ -92,17 +92,21 @@ export function runAnalyze(inputs: string[], flags: AnalyzeFlags): number {
 
   const sources: PageSource[] = [];
   let captureDir: string | null = null;
+  const removeCaptureDir = () => {
+    if (captureDir) fs.rmSync(captureDir, { recursive: true, force: true });
+  };
   try {
     if (flags.pid?.length) {
       captureDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zswap-dedup-'));
+      process.once('exit', removeCaptureDir); // interrupted (signal handlers exit)
       const file = path.join(captureDir, `pids-${flags.pid.join('-')}.zsdc`);
-      captureFromFlags({ pid: flags.pid, output: file, pfn: true, progress: flags.progress });
+      await captureFromFlags({ pid: flags.pid, output: file, pfn: true, progress: flags.progress });
       inputs = [...inputs, file];
     }
     if (inputs.length === 0) throw new InputError(null, 'nothing to analyze: give input files or --pid');
     for (const p of inputs) sources.push(openSource(p, flags.inputFormat, { allPages: Boolean(flags.allPages) }));
     const progress = Progress.auto(flags.progress);
-    const outcome = replay(sources, {
+    const outcome = await replay(sources, {
       compressors,
       zpool: flags.zpool,
       chainSize,
@@ -131,6 +135,7 @@ export function runAnalyze(inputs: string[], flags: AnalyzeFlags): number {
     return EXIT_OK;
   } finally {
     for (const s of sources) s.close();
-    if (captureDir) fs.rmSync(captureDir, { recursive: true, force: true });
+    removeCaptureDir();
+    process.off('exit', removeCaptureDir);
   }
 }

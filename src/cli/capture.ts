@@ -17,9 +17,9 @@ export interface CaptureFlags {
   progress?: boolean;
 }
 
-export function captureFromFlags(flags: CaptureFlags): CaptureSummary {
+export async function captureFromFlags(flags: CaptureFlags): Promise<CaptureSummary> {
   const progress = Progress.auto(flags.progress);
-  const summary = capture({
+  const summary = await capture({
     targets: { pids: (flags.pid ?? []).map(Number), cgroup: flags.cgroup, all: Boolean(flags.all) },
     output: flags.output,
     freeze: Boolean(flags.freeze),
@@ -61,7 +61,7 @@ export function describeCapture(s: CaptureSummary): string {
   );
 }
 
-export function runCapture(flags: CaptureFlags): number {
-  captureFromFlags(flags);
+export async function runCapture(flags: CaptureFlags): Promise<number> {
+  await captureFromFlags(flags);
   return EXIT_OK;
 }

@@ -9,6 +9,7 @@ import { openSource, type InputFormat } from '../sources/open-source.js';
 import { PageBatch, PAGE_FLAG } from '../sources/page-batch.js';
 import type { PageSource } from '../sources/page-source.js';
 import { EXIT_OK, InputError } from '../util/errors.js';
+import { nextTurn } from '../util/next-turn.js';
 import { Progress } from './progress.js';
 import { TOOL } from './tool.js';
 
@@ -19,7 +20,7 @@ export interface ConvertFlags {
   progress?: boolean;
 }
 
-export function runConvert(inputs: string[], flags: ConvertFlags): number {
+export async function runConvert(inputs: string[], flags: ConvertFlags): Promise<number> {
   const trace = Boolean(flags.hashOnly);
   const sources: PageSource[] = [];
   let writer: CaptureWriter | null = null;
@@ -73,6 +74,7 @@ export function runConvert(inputs: string[], flags: ConvertFlags): number {
         }
         pages += n;
         progress.update(done + source.bytesRead, total, pages);
+        await nextTurn();
       }
       done += source.totalBytes;
       idBase += maxId;

@@ -62,7 +62,7 @@ Examples:
   zswap-dedup analyze --compressor all --format json -o report.json dump.raw
   zswap-dedup analyze --fail-under 0.05 trace.zsdc`,
   );
-  analyze.action((inputs: string[], flags: AnalyzeFlags) => setExit(runAnalyze(inputs, flags)));
+  analyze.action(async (inputs: string[], flags: AnalyzeFlags) => setExit(await runAnalyze(inputs, flags)));
 
   program
     .command('convert')
@@ -73,7 +73,7 @@ Examples:
     .addOption(new Option('--input-format <format>', 'read inputs as this format instead of detecting it').choices(INPUT_FORMATS).default('auto'))
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
-    .action((inputs: string[], flags: ConvertFlags) => setExit(runConvert(inputs, flags)));
+    .action(async (inputs: string[], flags: ConvertFlags) => setExit(await runConvert(inputs, flags)));
 
   program
     .command('capture')
@@ -88,7 +88,7 @@ Examples:
     .option('--hash-only', 'write a trace: hashes, fingerprint and compressed lengths, no page content')
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
-    .action((flags: CaptureFlags) => setExit(runCapture(flags)));
+    .action(async (flags: CaptureFlags) => setExit(await runCapture(flags)));
 
   program
     .command('classes')
@@ -100,10 +100,12 @@ Examples:
   return program;
 }
 
-export function main(argv: string[]): void {
+export async function main(argv: string[]): Promise<void> {
   let exitCode = 0;
   const program = buildProgram((code) => (exitCode = code));
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    // Long runs let the event loop turn between batches, so this runs within one batch's time.
+    // process.exit() runs the 'exit' listeners too: targets stopped by --freeze run again.
     process.on(sig, () => {
       abortAllOutputs();
       process.stderr.write(`\nzswap-dedup: interrupted\n`);
@@ -111,7 +113,7 @@ export function main(argv: string[]): void {
     });
   }
   try {
-    program.parse(argv);
+    await program.parseAsync(argv);
   } catch (e) {
     abortAllOutputs();
     if (e instanceof CommanderError) {

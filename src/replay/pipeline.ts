@@ -16,6 +16,7 @@ import { buildSizeClassTable, type SizeClassTable } from '../store/zsmalloc-clas
 import { ZsmallocPool } from '../store/zsmalloc-pool.js';
 import { ZswapStore, type PoolLimit } from '../store/zswap-store.js';
 import { InputError } from '../util/errors.js';
+import { nextTurn } from '../util/next-turn.js';
 import { CompressPool } from './compress-pool.js';
 import { ContentIndex } from './content-index.js';
 import { MAX_SHARING_INPUTS, SourceSharing, type SharingReport } from './source-sharing.js';
@@ -71,10 +72,14 @@ export interface ReplayOutcome {
   readContent(id: number, dst: Buffer): boolean;
 }
 
-export function replay(sources: PageSource[], opts: ReplayOptions): ReplayOutcome {
+/**
+ * Replays the sources in order. Asynchronous only so that the event loop runs between batches
+ * (signals, progress): the result does not depend on timing.
+ */
+export async function replay(sources: PageSource[], opts: ReplayOptions): Promise<ReplayOutcome> {
   const run = new Replay(sources, opts);
   try {
-    sources.forEach((source, input) => run.replaySource(source, input));
+    for (let input = 0; input < sources.length; input++) await run.replaySource(sources[input], input);
   } finally {
     run.close();
   }
@@ -166,7 +171,7 @@ class Replay {
     this.totalBytes = sources.reduce((a, s) => a + s.totalBytes, 0);
   }
 
-  replaySource(source: PageSource, input: number): void {
+  async replaySource(source: PageSource, input: number): Promise<void> {
     const summary: SourceSummary = { path: source.path, format: source.format, pages: 0, zeroPages: 0, info: source.info };
     this.summaries.push(summary);
     this.ordinals.startSource(this.pages);
@@ -179,6 +184,7 @@ class Replay {
       summary.pages += n;
       this.pages += n;
       this.opts.onProgress?.({ bytesRead: this.doneBytes + source.bytesRead, totalBytes: this.totalBytes, pages: this.pages });
+      await nextTurn();
     }
     this.doneBytes += source.totalBytes;
     this.zeroPages += summary.zeroPages;
