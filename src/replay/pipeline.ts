@@ -3,11 +3,9 @@
  * distinct content once per compressor, then every page into every store replica (each chosen
  * compressor without and with dedup), in input order.
  */
-import { COMPRESSOR_NAMES, type CompressorName } from '../compress/compressor.js';
-import { PAGE_SIZE } from '../model/kernel.js';
-import { fingerprint128, PAGE_HASHES, type HashName, type PageHash } from '../hash/page-hash.js';
-import { DIGEST_HASH_WORD, DIGEST_HASH_WORDS, FINGERPRINT_WORDS, LENGTH_SLOTS } from '../sources/digest-layout.js';
-import { BATCH_PAGES, PageBatch, PAGE_FLAG } from '../sources/page-batch.js';
+import type { CompressorName } from '../compress/compressor.js';
+import type { HashName } from '../hash/page-hash.js';
+import { BATCH_PAGES, PageBatch } from '../sources/page-batch.js';
 import type { PageSource } from '../sources/page-source.js';
 import type { MetadataSizes } from '../store/metadata.js';
 import { ZbudPool } from '../store/zbud-pool.js';
@@ -17,10 +15,9 @@ import { ZsmallocPool } from '../store/zsmalloc-pool.js';
 import { ZswapStore, type PoolLimit } from '../store/zswap-store.js';
 import { InputError } from '../util/errors.js';
 import { nextTurn } from '../util/next-turn.js';
-import { CompressPool } from './compress-pool.js';
-import { ContentIndex } from './content-index.js';
+import type { ContentIndex } from './content-index.js';
+import { ContentIndexer } from './content-indexer.js';
 import { MAX_SHARING_INPUTS, SourceSharing, type SharingReport } from './source-sharing.js';
-import { isZeroFilled } from './zero-page.js';
 
 /** pages are numbered across all inputs in a u32 (16 TiB of pages) */
 const MAX_PAGES = 2 ** 32 - 1;
@@ -109,37 +106,19 @@ class InputOrdinals {
   };
 }
 
-/** The index key under the series' dedup_hash_bits: only the low hashBits bits of the hash. */
-function keyMasks(hashBits: number): { lo: number; hi: number } {
-  return {
-    lo: hashBits >= 32 ? 0xffffffff : 2 ** hashBits - 1,
-    hi: hashBits >= 64 ? 0xffffffff : hashBits <= 32 ? 0 : 2 ** (hashBits - 32) - 1,
-  };
-}
-
 /** One run: the dedup index, the store replicas and the per-input summaries, fed batch by batch. */
 class Replay {
   private readonly fingerprintIdentity: boolean;
   private readonly classTable: SizeClassTable;
   private readonly k: number;
-  /** slot of each chosen compressor among a digest's lengths */
-  private readonly traceSlot: number[];
   private readonly ordinals: InputOrdinals;
+  private readonly indexer: ContentIndexer;
   private readonly index: ContentIndex;
   private readonly stores: ReplayOutcome['stores'];
-  private readonly mask: { lo: number; hi: number };
-  private readonly hash: PageHash;
-  private readonly hashWord: number;
   private readonly batch = new PageBatch(BATCH_PAGES);
-  private readonly words: Uint32Array;
-  private readonly h = new Uint32Array(2);
-  private readonly fp = new Uint32Array(FINGERPRINT_WORDS);
   private readonly sharing: SourceSharing | null;
   /** content id of each page of the batch (-1: zero-filled) */
   private readonly ids = new Int32Array(BATCH_PAGES);
-  /** content id of each page slot of the compress job */
-  private readonly jobIds = new Int32Array(BATCH_PAGES);
-  private readonly pool: CompressPool | null;
   private readonly summaries: SourceSummary[] = [];
   private readonly totalBytes: number;
   private doneBytes = 0;
@@ -153,21 +132,24 @@ class Replay {
     this.fingerprintIdentity = !opts.verify || sources.some((s) => !s.hasContent);
     this.classTable = buildSizeClassTable(opts.chainSize);
     this.k = opts.compressors.length;
-    this.traceSlot = opts.compressors.map((n) => COMPRESSOR_NAMES.indexOf(n));
     this.ordinals = new InputOrdinals(sources);
-    this.index = new ContentIndex(this.k, !this.fingerprintIdentity, this.ordinals.readStored);
+    this.indexer = new ContentIndexer(this.batch, {
+      compressors: opts.compressors,
+      hash: opts.hash,
+      hashBits: opts.hashBits,
+      fingerprintIdentity: this.fingerprintIdentity,
+      anyContent: sources.some((s) => s.hasContent),
+      threads: opts.threads,
+      readStored: this.ordinals.readStored,
+    });
+    this.index = this.indexer.index;
     const newPool = () => (opts.zpool === 'zbud' ? new ZbudPool() : new ZsmallocPool(this.classTable));
     this.stores = opts.compressors.map((compressor) => ({
       compressor,
       plain: new ZswapStore(compressor, newPool(), false, opts.limit),
       dedup: new ZswapStore(compressor, newPool(), true, opts.limit, this.index),
     }));
-    this.mask = keyMasks(opts.hashBits);
-    this.hash = PAGE_HASHES[opts.hash];
-    this.hashWord = DIGEST_HASH_WORD[opts.hash];
-    this.words = new Uint32Array(this.batch.content.buffer, this.batch.content.byteOffset, this.batch.content.length / 4);
     this.sharing = sources.length > 1 && sources.length <= MAX_SHARING_INPUTS ? new SourceSharing(sources.length) : null;
-    this.pool = sources.some((s) => s.hasContent) ? new CompressPool(opts.compressors, BATCH_PAGES, opts.threads) : null;
     this.totalBytes = sources.reduce((a, s) => a + s.totalBytes, 0);
   }
 
@@ -178,8 +160,7 @@ class Replay {
     const batch = this.batch;
     for (let n = source.read(batch); n > 0; n = source.read(batch)) {
       if (this.pages + n > MAX_PAGES) throw new InputError(source.path, `more than ${MAX_PAGES} pages in all inputs`);
-      const jobs = this.indexBatch(n, summary);
-      this.compressNew(jobs);
+      summary.zeroPages += this.indexer.indexBatch(n, this.ids);
       this.storeBatch(n, input);
       summary.pages += n;
       this.pages += n;
@@ -188,63 +169,6 @@ class Replay {
     }
     this.doneBytes += source.totalBytes;
     this.zeroPages += summary.zeroPages;
-  }
-
-  /**
-   * Zero check and dedup index for every page of the batch: ids[i] is its content (or -1 when
-   * zero-filled). Contents seen for the first time go to the compress job; returns its size.
-   */
-  private indexBatch(n: number, summary: SourceSummary): number {
-    const batch = this.batch;
-    let jobs = 0;
-    for (let i = 0; i < n; i++) {
-      const zero = batch.digestOnly ? (batch.flags[i] & PAGE_FLAG.ZERO_FILLED) !== 0 : isZeroFilled(this.words, i * PAGE_SIZE);
-      if (zero) {
-        summary.zeroPages++;
-        this.ids[i] = -1;
-        continue;
-      }
-      const id = batch.digestOnly ? this.indexDigest(i) : this.indexContent(i);
-      if (this.index.lastWasNew && !batch.digestOnly) {
-        this.pool!.slot(jobs).set(batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
-        this.jobIds[jobs++] = id;
-      }
-      this.ids[i] = id;
-    }
-    return jobs;
-  }
-
-  /** a page of a trace: its hash and fingerprint, and its compressed lengths, come with it */
-  private indexDigest(i: number): number {
-    const batch = this.batch;
-    const hw = i * DIGEST_HASH_WORDS;
-    const lo = (batch.hashes[hw + this.hashWord] & this.mask.lo) >>> 0;
-    const hi = this.hashWord === DIGEST_HASH_WORD.xxh64 ? (batch.hashes[hw + this.hashWord + 1] & this.mask.hi) >>> 0 : 0;
-    const id = this.index.findOrAdd(lo, hi, null, 0, batch.fingerprint, i * FINGERPRINT_WORDS, this.pages + i);
-    if (this.index.lastWasNew) {
-      const k = this.k;
-      for (let c = 0; c < k; c++) this.index.lengths[id * k + c] = batch.lengths[i * LENGTH_SLOTS + this.traceSlot[c]];
-    }
-    return id;
-  }
-
-  /** a page with its content: hashed here (and fingerprinted without byte verification) */
-  private indexContent(i: number): number {
-    const content = this.batch.content;
-    const at = i * PAGE_SIZE;
-    this.hash.hash(content, at, this.h, 0);
-    if (this.fingerprintIdentity) fingerprint128(content, at, this.fp, 0);
-    return this.index.findOrAdd((this.h[0] & this.mask.lo) >>> 0, (this.h[1] & this.mask.hi) >>> 0, content, at, this.fp, 0, this.pages + i);
-  }
-
-  /** Compresses the batch's new contents with every chosen compressor (on all threads). */
-  private compressNew(jobs: number): void {
-    if (jobs === 0) return;
-    const pool = this.pool!;
-    pool.run(jobs);
-    const k = this.k;
-    const lengths = pool.shared.lengths;
-    for (let j = 0; j < jobs; j++) for (let c = 0; c < k; c++) this.index.lengths[this.jobIds[j] * k + c] = lengths[j * k + c];
   }
 
   /** Every non-zero page of the batch into every store, in input order. */
@@ -263,7 +187,7 @@ class Replay {
   }
 
   close(): void {
-    this.pool?.close();
+    this.indexer.close();
   }
 
   outcome(): ReplayOutcome {

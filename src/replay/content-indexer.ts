@@ -1,0 +1,135 @@
+/**
+ * The first steps every replay takes with a batch of pages: the zero check (zero-filled pages go
+ * to the swap zeromap, never to zswap), the dedup index (hash, fingerprint or byte comparison,
+ * src/replay/content-index.ts), and the compression of each content seen for the first time with
+ * every chosen compressor (on all threads). Digest batches of hash-only traces bring their hash,
+ * fingerprint and compressed lengths along.
+ */
+import { COMPRESSOR_NAMES, type CompressorName } from '../compress/compressor.js';
+import { fingerprint128, PAGE_HASHES, type HashName, type PageHash } from '../hash/page-hash.js';
+import { PAGE_SIZE } from '../model/kernel.js';
+import { DIGEST_HASH_WORD, DIGEST_HASH_WORDS, FINGERPRINT_WORDS, LENGTH_SLOTS } from '../sources/digest-layout.js';
+import { PAGE_FLAG, type PageBatch } from '../sources/page-batch.js';
+import { CompressPool } from './compress-pool.js';
+import { ContentIndex, type ReadStoredPage } from './content-index.js';
+import { isZeroFilled } from './zero-page.js';
+
+/** The index key under the series' dedup_hash_bits: only the low hashBits bits of the hash. */
+function keyMasks(hashBits: number): { lo: number; hi: number } {
+  return {
+    lo: hashBits >= 32 ? 0xffffffff : 2 ** hashBits - 1,
+    hi: hashBits >= 64 ? 0xffffffff : hashBits <= 32 ? 0 : 2 ** (hashBits - 32) - 1,
+  };
+}
+
+export interface IndexerOptions {
+  compressors: CompressorName[];
+  hash: HashName;
+  hashBits: number;
+  /** identity by the 128-bit fingerprint instead of comparing bytes */
+  fingerprintIdentity: boolean;
+  /** some input carries contents (else there is nothing to compress) */
+  anyContent: boolean;
+  threads: number;
+  /** reads the page of content ordinal n again (byte verification) */
+  readStored: ReadStoredPage;
+}
+
+export class ContentIndexer {
+  readonly index: ContentIndex;
+  /** content-carrying pages indexed so far (zero ones included): the ordinal of the next */
+  ordinals = 0;
+  private readonly k: number;
+  /** slot of each chosen compressor among a digest's lengths */
+  private readonly traceSlot: number[];
+  private readonly mask: { lo: number; hi: number };
+  private readonly hash: PageHash;
+  private readonly hashWord: number;
+  private readonly words: Uint32Array;
+  private readonly h = new Uint32Array(2);
+  private readonly fp = new Uint32Array(FINGERPRINT_WORDS);
+  /** content id of each page slot of the compress job */
+  private readonly jobIds: Int32Array;
+  private readonly pool: CompressPool | null;
+
+  constructor(
+    private readonly batch: PageBatch,
+    private readonly opts: IndexerOptions,
+  ) {
+    this.k = opts.compressors.length;
+    this.traceSlot = opts.compressors.map((n) => COMPRESSOR_NAMES.indexOf(n));
+    this.index = new ContentIndex(this.k, !opts.fingerprintIdentity, opts.readStored);
+    this.mask = keyMasks(opts.hashBits);
+    this.hash = PAGE_HASHES[opts.hash];
+    this.hashWord = DIGEST_HASH_WORD[opts.hash];
+    this.words = new Uint32Array(batch.content.buffer, batch.content.byteOffset, batch.content.length / 4);
+    this.jobIds = new Int32Array(batch.capacity);
+    this.pool = opts.anyContent ? new CompressPool(opts.compressors, batch.capacity, opts.threads) : null;
+  }
+
+  /**
+   * Zero check, index and compression of pages 0..n-1 of the batch (only the slots whose
+   * `select` entry carries content, APPEAR or CHANGE, when a select array is given): ids[i] is
+   * the content id, -1 for a zero-filled page. Returns how many pages were zero-filled.
+   */
+  indexBatch(n: number, ids: Int32Array, select: Uint8Array | null = null): number {
+    const batch = this.batch;
+    let jobs = 0;
+    let zeros = 0;
+    for (let i = 0; i < n; i++) {
+      if (select && select[i] !== 1 && select[i] !== 2) continue;
+      const ordinal = this.ordinals++;
+      const zero = batch.digestOnly ? (batch.flags[i] & PAGE_FLAG.ZERO_FILLED) !== 0 : isZeroFilled(this.words, i * PAGE_SIZE);
+      if (zero) {
+        zeros++;
+        ids[i] = -1;
+        continue;
+      }
+      const id = batch.digestOnly ? this.indexDigest(i, ordinal) : this.indexContent(i, ordinal);
+      if (this.index.lastWasNew && !batch.digestOnly) {
+        this.pool!.slot(jobs).set(batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
+        this.jobIds[jobs++] = id;
+      }
+      ids[i] = id;
+    }
+    this.compressNew(jobs);
+    return zeros;
+  }
+
+  /** a page of a trace: its hash and fingerprint, and its compressed lengths, come with it */
+  private indexDigest(i: number, ordinal: number): number {
+    const batch = this.batch;
+    const hw = i * DIGEST_HASH_WORDS;
+    const lo = (batch.hashes[hw + this.hashWord] & this.mask.lo) >>> 0;
+    const hi = this.hashWord === DIGEST_HASH_WORD.xxh64 ? (batch.hashes[hw + this.hashWord + 1] & this.mask.hi) >>> 0 : 0;
+    const id = this.index.findOrAdd(lo, hi, null, 0, batch.fingerprint, i * FINGERPRINT_WORDS, ordinal);
+    if (this.index.lastWasNew) {
+      const k = this.k;
+      for (let c = 0; c < k; c++) this.index.lengths[id * k + c] = batch.lengths[i * LENGTH_SLOTS + this.traceSlot[c]];
+    }
+    return id;
+  }
+
+  /** a page with its content: hashed here (and fingerprinted without byte verification) */
+  private indexContent(i: number, ordinal: number): number {
+    const content = this.batch.content;
+    const at = i * PAGE_SIZE;
+    this.hash.hash(content, at, this.h, 0);
+    if (this.opts.fingerprintIdentity) fingerprint128(content, at, this.fp, 0);
+    return this.index.findOrAdd((this.h[0] & this.mask.lo) >>> 0, (this.h[1] & this.mask.hi) >>> 0, content, at, this.fp, 0, ordinal);
+  }
+
+  /** Compresses the batch's new contents with every chosen compressor (on all threads). */
+  private compressNew(jobs: number): void {
+    if (jobs === 0) return;
+    const pool = this.pool!;
+    pool.run(jobs);
+    const k = this.k;
+    const lengths = pool.shared.lengths;
+    for (let j = 0; j < jobs; j++) for (let c = 0; c < k; c++) this.index.lengths[this.jobIds[j] * k + c] = lengths[j * k + c];
+  }
+
+  close(): void {
+    this.pool?.close();
+  }
+}
