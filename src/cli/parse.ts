@@ -1,6 +1,8 @@
 /** Parsers for option values; each throws InputError with the option's name. */
 import { COMPRESSOR_NAMES, type CompressorName } from '../compress/compressor.js';
 import { isCompressorName } from '../compress/registry.js';
+import { PAGE_SIZE } from '../model/kernel.js';
+import type { ReclaimPolicy } from '../replay/reclaim-policy.js';
 import { InputError } from '../util/errors.js';
 
 export function parseCompressorList(value: string): CompressorName[] {
@@ -38,3 +40,22 @@ export function parseRatio(option: string, value: string): number {
   if (value.trim() === '' || !Number.isFinite(n)) throw new InputError(null, `${option}: '${value}' is not a number`);
   return n;
 }
+
+export const RECLAIM_HELP = 'all | idle:<seconds> | limit:<size> | recorded';
+
+export function parseReclaimPolicy(text: string): ReclaimPolicy {
+  const [kind, arg, extra] = text.split(':');
+  if (kind === 'all' && arg === undefined) return { kind: 'all' };
+  if (kind === 'recorded' && arg === undefined) return { kind: 'recorded' };
+  if (kind === 'idle' && arg !== undefined && extra === undefined) {
+    const seconds = Number(arg);
+    if (!/^\d+(\.\d+)?$/.test(arg) || !Number.isFinite(seconds)) throw new InputError(null, `--reclaim idle:<seconds> needs a number of seconds, got '${arg}'`);
+    return { kind: 'idle', seconds };
+  }
+  if (kind === 'limit' && arg !== undefined && extra === undefined) {
+    const bytes = parseSize('--reclaim limit', arg);
+    return { kind: 'limit', bytes, pages: Math.floor(bytes / PAGE_SIZE) };
+  }
+  throw new InputError(null, `--reclaim must be ${RECLAIM_HELP}, got '${text}'`);
+}
+
