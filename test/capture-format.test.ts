@@ -80,7 +80,7 @@ test('damaged captures and traces: exit 2, one line naming the file and the prob
     ['count.trace', (b) => (b.writeUInt32LE(3, b.length - 8), b), /end record says 3 pages/],
     ['reclen.trace', (b) => corruptFirstRecord(b, (at) => b.writeUInt32LE(0xfffffff0, at + 4)), /declares/],
     ['rectype.trace', (b) => corruptFirstRecord(b, (at) => b.writeUInt16LE(77, at)), /unknown record type 77/],
-    ['length.trace', (b) => corruptFirstRecord(b, (at) => b.writeInt16LE(5000, at + 8 + 32 + 40)), /corrupt digest record/],
+    ['length.trace', (b) => corruptFirstRecord(b, (at) => b.writeInt16LE(5000, at + 8 + 32 + 40), 2), /corrupt digest record/],
   ];
   for (const [name, edit, message] of cases) {
     const f = damaged(name, edit);
@@ -93,10 +93,11 @@ test('damaged captures and traces: exit 2, one line naming the file and the prob
   }
 });
 
-/** Applies `edit` at the offset of the first record after the header. */
-function corruptFirstRecord(b: Buffer, edit: (at: number) => void): Buffer {
-  const metaLen = b.readUInt32LE(16);
-  edit((20 + metaLen + 7) & ~7);
+/** Applies `edit` at the offset of the first record after the header (of the first of that type). */
+function corruptFirstRecord(b: Buffer, edit: (at: number) => void, type?: number): Buffer {
+  let at = (20 + b.readUInt32LE(16) + 7) & ~7;
+  while (type !== undefined && b.readUInt16LE(at) !== type) at += 8 + ((b.readUInt32LE(at + 4) + 7) & ~7);
+  edit(at);
   return b;
 }
 

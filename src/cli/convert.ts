@@ -1,13 +1,17 @@
-/** `zswap-dedup convert`: inputs → one capture, or a hash-only trace that carries no page contents. */
+/**
+ * `zswap-dedup convert`: inputs → one capture, or a hash-only trace that carries no page
+ * contents. Recordings over time stay recordings over time: every sample and page event is
+ * carried over (several inputs are merged sample by sample, as analyze merges them).
+ */
 import os from 'node:os';
 import { PAGE_SIZE } from '../model/kernel.js';
 import { PageDigester } from '../replay/digest.js';
-import { CaptureSource } from '../sources/capture-reader.js';
 import { isZeroFilled } from '../replay/zero-page.js';
 import { CaptureWriter } from '../sources/capture-writer.js';
-import { openSource, type InputFormat } from '../sources/open-source.js';
-import { PageBatch, PAGE_FLAG } from '../sources/page-batch.js';
-import type { PageSource } from '../sources/page-source.js';
+import type { InputFormat } from '../sources/open-source.js';
+import { PAGE_FLAG } from '../sources/page-batch.js';
+import { openTimeline } from '../timeline/open-timeline.js';
+import { carriesContent, EventBatch, type IdleMethod, type Timeline } from '../timeline/timeline.js';
 import { EXIT_OK, InputError } from '../util/errors.js';
 import { nextTurn } from '../util/next-turn.js';
 import { Progress } from './progress.js';
@@ -22,69 +26,128 @@ export interface ConvertFlags {
 
 export async function runConvert(inputs: string[], flags: ConvertFlags): Promise<number> {
   const trace = Boolean(flags.hashOnly);
-  const sources: PageSource[] = [];
   let writer: CaptureWriter | null = null;
+  const timeline = openTimeline(inputs, flags.inputFormat);
   try {
-    for (const path of inputs) {
-      const s = openSource(path, flags.inputFormat);
-      sources.push(s);
-      if (!s.hasContent && !trace) throw new InputError(path, 'is a hash-only trace: it can only be converted to another trace (--hash-only)');
+    for (const input of timeline.inputs) {
+      if (!input.hasContent && !trace) throw new InputError(input.path, 'is a hash-only trace: it can only be converted to another trace (--hash-only)');
     }
-    const kernelReleases = [...new Set(sources.map((s) => s.info.kernel_release).filter((k) => typeof k === 'string'))];
+    const kernelReleases = [...new Set(timeline.inputs.map((s) => s.info.kernel_release).filter((k) => typeof k === 'string'))];
+    const idleMethods = [...new Set(timeline.inputs.map((s) => s.idleMethod))];
+    const idleMethod: IdleMethod = idleMethods.length === 1 ? idleMethods[0] : 'none';
+    if (idleMethods.length > 1) process.stderr.write(`zswap-dedup: warning: the inputs know idle ages by different methods (${idleMethods.join(', ')}); the output keeps none\n`);
     writer = new CaptureWriter(flags.output, trace, {
       source: 'convert',
-      inputs: sources.map((s) => ({ path: s.path, format: s.format })),
+      inputs: timeline.inputs.map((s) => ({ path: s.path, format: s.format })),
       ...(kernelReleases.length === 1 ? { kernel_release: kernelReleases[0] as string } : {}),
       time: new Date().toISOString(),
       hostname: os.hostname(),
       tool: `${TOOL.name} ${TOOL.version}`,
+      idle_method: idleMethod,
     });
-    const digester = trace ? new PageDigester() : null;
-    const batch = new PageBatch();
-    const words = new Uint32Array(batch.content.buffer, batch.content.byteOffset, batch.content.length / 4);
-    const progress = Progress.auto(flags.progress);
-    const total = sources.reduce((a, s) => a + s.totalBytes, 0);
-    let done = 0;
-    let pages = 0;
-    // Mapping records of captures and traces are carried over, their ids shifted so that the
-    // inputs' ids stay apart; a page keeps its mapping and map count.
-    let idBase = 0;
-    for (const source of sources) {
-      const mappings = source instanceof CaptureSource ? source.mappings : null;
-      let mappingsWritten = 0;
-      let maxId = 0;
-      for (let n = source.read(batch); n > 0; n = source.read(batch)) {
-        for (; mappings && mappingsWritten < mappings.length; mappingsWritten++) {
-          const m = mappings[mappingsWritten];
-          maxId = Math.max(maxId, m.id);
-          writer.addMapping({ ...m, id: m.id + idBase });
-        }
-        for (let i = 0; i < n; i++) {
-          const mapping = mappings && batch.mapping[i] !== 0 ? batch.mapping[i] + idBase : 0;
-          const info = { pfn: batch.pfn[i], vaddr: batch.vaddr[i], flags: batch.flags[i], mapping, mapcount: mappings ? batch.mapcount[i] : 0 };
-          if (!trace) {
-            writer.addPage(batch.content, i * PAGE_SIZE, info);
-            continue;
-          }
-          if (!batch.digestOnly) {
-            if (isZeroFilled(words, i * PAGE_SIZE)) info.flags |= PAGE_FLAG.ZERO_FILLED;
-            else digester!.digest(batch, i);
-          }
-          writer.addDigest(batch, i, info);
-        }
-        pages += n;
-        progress.update(done + source.bytesRead, total, pages);
-        await nextTurn();
-      }
-      done += source.totalBytes;
-      idBase += maxId;
-    }
-    progress.done();
+    await new TimelineCopy(timeline, writer, trace, idleMethod !== 'none').run(Progress.auto(flags.progress));
     writer.finish();
     writer = null;
     return EXIT_OK;
   } finally {
     writer?.abort();
-    for (const s of sources) s.close();
+    timeline.close();
   }
 }
+
+/** Copies a timeline into a capture writer, sample by sample, digesting contents for a trace. */
+class TimelineCopy {
+  private readonly batch = new EventBatch();
+  private readonly words: Uint32Array;
+  private readonly digester: PageDigester | null;
+  /** content-less events of the sample in hand, by event */
+  private readonly pending = new Map<number, number[]>();
+  /** mapping records written so far, per input */
+  private readonly mappingsWritten: number[];
+  private pages = 0;
+
+  constructor(
+    private readonly timeline: Timeline,
+    private readonly writer: CaptureWriter,
+    trace: boolean,
+    private readonly idle: boolean,
+  ) {
+    this.words = new Uint32Array(this.batch.content.buffer, this.batch.content.byteOffset, this.batch.content.length / 4);
+    this.digester = trace ? new PageDigester() : null;
+    this.mappingsWritten = timeline.inputs.map(() => 0);
+  }
+
+  async run(progress: Progress): Promise<void> {
+    const t = this.timeline;
+    for (let sample = t.nextSample(); sample; sample = t.nextSample()) {
+      this.writer.beginSample(sample.time);
+      for (let n = t.read(this.batch); n > 0; n = t.read(this.batch)) {
+        this.copyMappings(this.batch.input);
+        this.copyBatch(n);
+        progress.update(t.bytesRead, t.totalBytes, this.pages);
+        await nextTurn();
+      }
+      for (const [event, keys] of this.pending) this.writer.addEvents(event, Uint32Array.from(keys), keys.length);
+      this.pending.clear();
+      if (this.idle && sample.index > 0) this.copyAccess(t.idleAges(), t.keyLimit);
+    }
+    progress.done();
+  }
+
+  /**
+   * Mapping records of input i not written yet; ids are spread over the inputs
+   * ((id - 1) × inputs + i + 1) so that they stay apart and one input keeps its own.
+   */
+  private copyMappings(input: number): void {
+    const mappings = this.timeline.inputs[input].mappings;
+    if (!mappings) return;
+    for (; this.mappingsWritten[input] < mappings.length; this.mappingsWritten[input]++) {
+      const m = mappings[this.mappingsWritten[input]];
+      this.writer.addMapping({ ...m, id: this.mappingId(input, m.id) });
+    }
+  }
+
+  private mappingId(input: number, id: number): number {
+    return (id - 1) * this.timeline.inputs.length + input + 1;
+  }
+
+  private copyBatch(n: number): void {
+    const b = this.batch;
+    const hasMappings = this.timeline.inputs[b.input].mappings !== undefined;
+    for (let i = 0; i < n; i++) {
+      const event = b.event[i];
+      if (!carriesContent(event)) {
+        let keys = this.pending.get(event);
+        if (!keys) this.pending.set(event, (keys = []));
+        keys.push(b.key[i]);
+        continue;
+      }
+      const mapping = hasMappings && b.mapping[i] !== 0 ? this.mappingId(b.input, b.mapping[i]) : 0;
+      const info = { pfn: b.pfn[i], vaddr: b.vaddr[i], flags: b.flags[i], mapping, mapcount: hasMappings ? b.mapcount[i] : 0, key: b.key[i], event };
+      this.pages++;
+      if (!this.digester) {
+        this.writer.addPage(b.content, i * PAGE_SIZE, info);
+        continue;
+      }
+      if (!b.digestOnly) {
+        if (isZeroFilled(this.words, i * PAGE_SIZE)) info.flags |= PAGE_FLAG.ZERO_FILLED;
+        else this.digester.digest(b, i);
+      }
+      this.writer.addDigest(b, i, info);
+    }
+  }
+
+  /** The sample's accessed keys, from the ages the timeline gives: accessed = idle for 0 s. */
+  private copyAccess(ages: Float32Array, keys: number): void {
+    const bits = new Uint8Array(Math.ceil(keys / 8));
+    let any = false;
+    for (let k = 0; k < keys; k++) {
+      if (ages[k] === 0) {
+        bits[k >> 3] |= 1 << (k & 7);
+        any = true;
+      }
+    }
+    if (any) this.writer.addAccess(bits, keys);
+  }
+}
+

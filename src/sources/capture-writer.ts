@@ -1,21 +1,30 @@
-/** Writes our capture format (capture-format.ts) atomically, mode 0600 by default (it holds memory). */
+/** Writes our capture format (capture-format.ts), version 2, atomically, mode 0600 by default (it holds memory). */
+import zlib from 'node:zlib';
 import { PAGE_SIZE } from '../model/kernel.js';
 import { AtomicFile } from '../util/atomic-file.js';
 import {
   CAPTURE_FLAG_TRACE,
   CAPTURE_MAGIC,
+  ACCESS_HEADER_SIZE,
   CAPTURE_VERSION,
   DIGEST_BODY_SIZE,
   END_BODY_SIZE,
+  EVENTS_HEADER_SIZE,
+  MAX_EVENTS_PER_RECORD,
   FIXED_HEADER_SIZE,
   PAGE_BODY_SIZE,
   PAGE_HEADER_SIZE,
   RECORD_HEADER_SIZE,
+  REC_ACCESS,
   REC_DIGEST,
   REC_END,
+  REC_EVENTS,
   REC_MAPPING,
   REC_PAGE,
+  REC_SAMPLE,
+  REC_SAMPLE_SUMMARY,
   REC_SUMMARY,
+  SAMPLE_BODY_SIZE,
   pad8,
   type CaptureMeta,
   type MappingInfo,
@@ -31,6 +40,10 @@ export interface PageRecordInfo {
   flags: number;
   mapping: number;
   mapcount: number;
+  /** the page's key in the timeline */
+  key: number;
+  /** PAGE_EVENT.APPEAR or CHANGE */
+  event: number;
 }
 
 export class CaptureWriter {
@@ -38,6 +51,7 @@ export class CaptureWriter {
   private readonly buf = Buffer.alloc(FLUSH_AT + PAGE_BODY_SIZE + 64);
   private used = 0;
   private records = 0;
+  private samples = 0;
 
   constructor(
     target: string,
@@ -62,6 +76,49 @@ export class CaptureWriter {
     return this.records;
   }
 
+  /** Starts the next sample (every page and event belongs to one): `time` in seconds since sample 0. */
+  beginSample(time: number, wallClockMs = Date.now()): void {
+    this.recordHeader(REC_SAMPLE, SAMPLE_BODY_SIZE);
+    const b = this.buf;
+    b.writeUInt32LE(this.samples++, this.used);
+    b.writeUInt32LE(0, this.used + 4);
+    b.writeDoubleLE(time, this.used + 8);
+    b.writeDoubleLE(wallClockMs, this.used + 16);
+    this.used += SAMPLE_BODY_SIZE;
+  }
+
+  /** Page events without content (GONE, SWAPPED, SWAPPED_IN) for keys[0, count). */
+  addEvents(event: number, keys: Uint32Array, count: number): void {
+    for (let from = 0; from < count; from += MAX_EVENTS_PER_RECORD) {
+      const n = Math.min(MAX_EVENTS_PER_RECORD, count - from);
+      this.recordHeader(REC_EVENTS, EVENTS_HEADER_SIZE + 4 * n);
+      if (this.used + EVENTS_HEADER_SIZE + 4 * n > this.buf.length) this.flush();
+      const b = this.buf;
+      b.writeUInt16LE(event, this.used);
+      b.writeUInt16LE(0, this.used + 2);
+      b.writeUInt32LE(n, this.used + 4);
+      this.used += EVENTS_HEADER_SIZE;
+      for (let j = 0; j < n; j++, this.used += 4) b.writeUInt32LE(keys[from + j], this.used);
+      this.padTo8();
+    }
+  }
+
+  /** Which of keys [0, keys) were accessed since the previous sample (bit k of `bits`, LSB first). */
+  addAccess(bits: Uint8Array, keys: number): void {
+    const packed = zlib.deflateRawSync(bits.subarray(0, Math.ceil(keys / 8)));
+    this.recordHeader(REC_ACCESS, ACCESS_HEADER_SIZE + packed.length);
+    this.buf.writeUInt32LE(keys, this.used);
+    this.buf.writeUInt32LE(packed.length, this.used + 4);
+    this.used += ACCESS_HEADER_SIZE;
+    this.append(packed);
+    this.padTo8();
+  }
+
+  /** What one sample saw (an optional record readers may skip). */
+  addSampleSummary(summary: object): void {
+    this.addJson(REC_SAMPLE_SUMMARY, summary);
+  }
+
   addMapping(m: MappingInfo): void {
     const body = Buffer.from(JSON.stringify(m), 'utf8');
     this.recordHeader(REC_MAPPING, body.length);
@@ -71,8 +128,12 @@ export class CaptureWriter {
 
   /** What the capture saw and left out (an optional record readers may skip). */
   addSummary(summary: object): void {
-    const body = Buffer.from(JSON.stringify(summary), 'utf8');
-    this.recordHeader(REC_SUMMARY, body.length);
+    this.addJson(REC_SUMMARY, summary);
+  }
+
+  private addJson(type: number, value: object): void {
+    const body = Buffer.from(JSON.stringify(value), 'utf8');
+    this.recordHeader(type, body.length);
     this.append(body);
     this.padTo8();
   }
@@ -80,7 +141,7 @@ export class CaptureWriter {
   /** A page with its content (full captures). */
   addPage(content: Uint8Array, at: number, info: PageRecordInfo): void {
     if (this.trace) throw new Error('addPage on a trace writer');
-    this.recordHeader(REC_PAGE, PAGE_BODY_SIZE);
+    this.recordHeader(REC_PAGE, PAGE_BODY_SIZE, info.event);
     this.pageHeader(info);
     this.buf.set(content.subarray(at, at + PAGE_SIZE), this.used);
     this.used += PAGE_SIZE;
@@ -90,7 +151,7 @@ export class CaptureWriter {
   /** Page i of a batch whose digest fields (hashes, fingerprint, lengths) are filled in. */
   addDigest(batch: PageBatch, i: number, info: PageRecordInfo): void {
     if (!this.trace) throw new Error('addDigest on a capture writer');
-    this.recordHeader(REC_DIGEST, DIGEST_BODY_SIZE);
+    this.recordHeader(REC_DIGEST, DIGEST_BODY_SIZE, info.event);
     this.pageHeader(info);
     if (info.flags & PAGE_FLAG.ZERO_FILLED) this.buf.fill(0, this.used, this.used + DIGEST_SIZE);
     else encodeDigest(batch, i, this.buf, this.used);
@@ -112,10 +173,10 @@ export class CaptureWriter {
     this.out.abort();
   }
 
-  private recordHeader(type: number, bodyLen: number): void {
+  private recordHeader(type: number, bodyLen: number, event = 0): void {
     if (this.used >= FLUSH_AT) this.flush();
     this.buf.writeUInt16LE(type, this.used);
-    this.buf.writeUInt16LE(0, this.used + 2);
+    this.buf.writeUInt16LE(event, this.used + 2);
     this.buf.writeUInt32LE(bodyLen, this.used + 4);
     this.used += RECORD_HEADER_SIZE;
   }
@@ -135,7 +196,7 @@ export class CaptureWriter {
     b.writeUInt32LE(info.flags >>> 0, at + 16);
     b.writeUInt32LE(info.mapping, at + 20);
     b.writeUInt32LE(info.mapcount, at + 24);
-    b.writeUInt32LE(0, at + 28);
+    b.writeUInt32LE(info.key, at + 28);
     this.used += PAGE_HEADER_SIZE;
   }
 

@@ -4,6 +4,7 @@
  * keys 0, 1, 2 … across the inputs, idle age unknown.
  */
 import { IDLE_UNKNOWN, PAGE_EVENT, type EventBatch, type Timeline, type TimelineInput, type TimelineSample } from './timeline.js';
+import { CaptureSource } from '../sources/capture-reader.js';
 import type { PageSource } from '../sources/page-source.js';
 import { InputError } from '../util/errors.js';
 
@@ -29,6 +30,7 @@ export class SnapshotTimeline implements Timeline {
       idleMethod: 'none',
       info: s.info,
       totalBytes: s.totalBytes,
+      ...(s instanceof CaptureSource ? { mappings: s.mappings } : {}),
     }));
     this.totalBytes = sources.reduce((a, s) => a + s.totalBytes, 0);
   }

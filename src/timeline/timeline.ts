@@ -17,6 +17,7 @@
  * which every page APPEARs, in the order the input holds them, with keys 0, 1, 2 … and idle
  * age unknown; replaying it with every page stored gives exactly the snapshot figures.
  */
+import type { MappingInfo } from '../sources/capture-format.js';
 import { PageBatch, BATCH_PAGES } from '../sources/page-batch.js';
 
 /** What happened to a page (a key) since the previous sample. */
@@ -97,6 +98,8 @@ export interface TimelineInput {
   readonly info: Record<string, unknown>;
   /** size of the input in bytes (for progress) */
   readonly totalBytes: number;
+  /** captures and traces: the mapping records read so far (batch.mapping names their ids) */
+  readonly mappings?: readonly MappingInfo[];
 }
 
 export interface Timeline {
