@@ -8,7 +8,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { PAGE_SIZE } from '../model/kernel.js';
-import { PAGE_EVENT } from '../timeline/timeline.js';
 import { InputError } from '../util/errors.js';
 import { nextTurn } from '../util/next-turn.js';
 import { PageDigester } from '../replay/digest.js';
@@ -243,7 +242,6 @@ class CaptureRun {
       pfn: access.havePfn,
       scope: opts.shmem ? 'anon+shmem' : 'anon',
     });
-    this.writer.beginSample(0);
     this.words = new Uint32Array(this.batch.content.buffer, this.batch.content.byteOffset, PAGE_SIZE / 4);
     this.digester = opts.hashOnly ? new PageDigester() : null;
   }
@@ -329,7 +327,7 @@ class CaptureRun {
       return;
     }
     const flags = pageFlags(scope, kf, pm, i);
-    this.writePage({ pfn, vaddr, flags, mapping, mapcount: phys && pfn !== NO_PFN ? phys.mapcount(pfn) : 0, key: this.summary.pages, event: PAGE_EVENT.APPEAR });
+    this.writePage({ pfn, vaddr, flags, mapping, mapcount: phys && pfn !== NO_PFN ? phys.mapcount(pfn) : 0 });
     st.captured++;
     this.summary.pages++;
   }

@@ -1,6 +1,7 @@
 /** Writes our capture format (capture-format.ts), version 2, atomically, mode 0600 by default (it holds memory). */
 import zlib from 'node:zlib';
 import { PAGE_SIZE } from '../model/kernel.js';
+import { PAGE_EVENT } from '../timeline/timeline.js';
 import { AtomicFile } from '../util/atomic-file.js';
 import {
   CAPTURE_FLAG_TRACE,
@@ -40,10 +41,10 @@ export interface PageRecordInfo {
   flags: number;
   mapping: number;
   mapcount: number;
-  /** the page's key in the timeline */
-  key: number;
-  /** PAGE_EVENT.APPEAR or CHANGE */
-  event: number;
+  /** the page's key in the timeline (default: the number of pages written before, as in a snapshot) */
+  key?: number;
+  /** PAGE_EVENT.APPEAR (default) or CHANGE */
+  event?: number;
 }
 
 export class CaptureWriter {
@@ -89,6 +90,7 @@ export class CaptureWriter {
 
   /** Page events without content (GONE, SWAPPED, SWAPPED_IN) for keys[0, count). */
   addEvents(event: number, keys: Uint32Array, count: number): void {
+    if (this.samples === 0) throw new Error('page events before the first sample');
     for (let from = 0; from < count; from += MAX_EVENTS_PER_RECORD) {
       const n = Math.min(MAX_EVENTS_PER_RECORD, count - from);
       this.recordHeader(REC_EVENTS, EVENTS_HEADER_SIZE + 4 * n);
@@ -141,7 +143,7 @@ export class CaptureWriter {
   /** A page with its content (full captures). */
   addPage(content: Uint8Array, at: number, info: PageRecordInfo): void {
     if (this.trace) throw new Error('addPage on a trace writer');
-    this.recordHeader(REC_PAGE, PAGE_BODY_SIZE, info.event);
+    this.beginPage(REC_PAGE, PAGE_BODY_SIZE, info);
     this.pageHeader(info);
     this.buf.set(content.subarray(at, at + PAGE_SIZE), this.used);
     this.used += PAGE_SIZE;
@@ -151,7 +153,7 @@ export class CaptureWriter {
   /** Page i of a batch whose digest fields (hashes, fingerprint, lengths) are filled in. */
   addDigest(batch: PageBatch, i: number, info: PageRecordInfo): void {
     if (!this.trace) throw new Error('addDigest on a capture writer');
-    this.recordHeader(REC_DIGEST, DIGEST_BODY_SIZE, info.event);
+    this.beginPage(REC_DIGEST, DIGEST_BODY_SIZE, info);
     this.pageHeader(info);
     if (info.flags & PAGE_FLAG.ZERO_FILLED) this.buf.fill(0, this.used, this.used + DIGEST_SIZE);
     else encodeDigest(batch, i, this.buf, this.used);
@@ -161,6 +163,7 @@ export class CaptureWriter {
 
   /** Writes the end record and makes the file appear under its name. */
   finish(): void {
+    if (this.samples === 0) this.beginSample(0);
     this.recordHeader(REC_END, END_BODY_SIZE);
     this.buf.writeUInt32LE(this.records % 2 ** 32, this.used);
     this.buf.writeUInt32LE(Math.floor(this.records / 2 ** 32), this.used + 4);
@@ -171,6 +174,12 @@ export class CaptureWriter {
 
   abort(): void {
     this.out.abort();
+  }
+
+  /** A page record's header; a writer of one snapshot need not begin its sample. */
+  private beginPage(type: number, bodyLen: number, info: PageRecordInfo): void {
+    if (this.samples === 0) this.beginSample(0);
+    this.recordHeader(type, bodyLen, info.event ?? PAGE_EVENT.APPEAR);
   }
 
   private recordHeader(type: number, bodyLen: number, event = 0): void {
@@ -196,7 +205,7 @@ export class CaptureWriter {
     b.writeUInt32LE(info.flags >>> 0, at + 16);
     b.writeUInt32LE(info.mapping, at + 20);
     b.writeUInt32LE(info.mapcount, at + 24);
-    b.writeUInt32LE(info.key, at + 28);
+    b.writeUInt32LE(info.key ?? this.records, at + 28);
     this.used += PAGE_HEADER_SIZE;
   }
 
