@@ -5,7 +5,7 @@
 import { PAGE_SIZE } from '../model/kernel.js';
 import { crc32c } from './crc32c.js';
 import { jhash2, KSM_JHASH_SEED } from './jhash2.js';
-import { xxh32, xxh64 } from './xxhash.js';
+import { xxh32, xxh64Words } from './xxhash.js';
 
 export const HASH_NAMES = ['xxh64', 'xxh32', 'jhash2', 'crc32c'] as const;
 export type HashName = (typeof HASH_NAMES)[number];
@@ -21,7 +21,7 @@ export const PAGE_HASHES: Record<HashName, PageHash> = {
   xxh64: {
     name: 'xxh64',
     bits: 64,
-    hash: (b, start, out, at) => xxh64(b, start, PAGE_SIZE, 0n, out, at),
+    hash: (b, start, out, at) => xxh64Words(b, start, PAGE_SIZE, 0, 0, out, at),
   },
   xxh32: {
     name: 'xxh32',
@@ -49,14 +49,15 @@ export const PAGE_HASHES: Record<HashName, PageHash> = {
   },
 };
 
-/** second seed of the fingerprint: the 64-bit golden ratio */
-const FP_SEED = 0x9e3779b97f4a7c15n;
+/** second seed of the fingerprint: the 64-bit golden ratio 0x9e3779b97f4a7c15, as u32 words */
+const FP_SEED_LO = 0x7f4a7c15;
+const FP_SEED_HI = 0x9e3779b9;
 
 /**
  * 128-bit content fingerprint: xxh64 with seed 0 followed by xxh64 with seed 0x9e3779b97f4a7c15,
  * as four u32 words at out[at..at+3]. Two different pages share it with probability ≈ 2^-128.
  */
 export function fingerprint128(b: Uint8Array, start: number, out: Uint32Array, at: number): void {
-  xxh64(b, start, PAGE_SIZE, 0n, out, at);
-  xxh64(b, start, PAGE_SIZE, FP_SEED, out, at + 2);
+  xxh64Words(b, start, PAGE_SIZE, 0, 0, out, at);
+  xxh64Words(b, start, PAGE_SIZE, FP_SEED_LO, FP_SEED_HI, out, at + 2);
 }
