@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: throughput and memory figures (prints, asserts nothing).
- * For each compressor, on ../shared/corpus/pages.bin (8,000 real pages) and on a duplicate-heavy
- * file made from it: pages/s and MB/s compressing every page (what a run without dedup costs) and
- * for the whole replay with the dedup index; peak RSS of each; dedup index bytes per unique page.
+ * For each compressor, on ../shared/corpus/pages.bin (8,000 real pages) and on files made from it:
+ * pages/s of the whole replay on one thread against the kernel's own C compressors on the same
+ * pages (./kernel-yardstick.ts), of compressing alone, of the replay on all threads (and its
+ * scaling) and on a duplicate-heavy input; peak RSS; dedup index bytes per unique page.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPRESSOR_NAMES } from '../src/compress/compressor.js';
 import { PAGE_SIZE } from '../src/model/kernel.js';
+import { kernelYardstick } from './kernel-yardstick.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const corpus = path.resolve(here, '../../..', 'shared', 'corpus', 'pages.bin');
@@ -55,22 +57,49 @@ function best(n: number, ...args: string[]): CaseResult {
   return b!;
 }
 
-const rate = (r: CaseResult) => `${Math.round(r.pages / r.seconds).toString().padStart(7)} pages/s ${((r.pages * PAGE_SIZE) / r.seconds / 1e6).toFixed(1).padStart(6)} MB/s`;
+const pps = (r: { pages: number; seconds: number }) => r.pages / r.seconds;
+const num = (x: number, w: number) => Math.round(x).toLocaleString('en-US').padStart(w);
 
-console.log(`zswap-dedup benchmark · node ${process.version} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}) · best of 2–3 runs`);
-console.log(`inputs: corpus (8,000 pages), uniq6 (48,000 nearly all distinct pages) and dup4 (the corpus 4 times, 32,000 pages)\n`);
-const threads = String(Math.min(8, os.availableParallelism()));
-console.log(`compress: every page compressed (the cost without dedup); replay: zero check, hash, dedup index, compression of new contents, both stores`);
-console.log(`compressor  compress corpus, 1 thread              replay corpus, 1 thread               replay uniq6, 1 thread                replay uniq6, ${threads} threads               replay dup4, ${threads} threads`);
-for (const name of COMPRESSOR_NAMES) {
+const threads = Math.min(8, os.availableParallelism());
+// `npm run bench -- lz4 lzo` measures only those compressors
+const asked = process.argv.slice(2);
+const chosen = asked.length > 0 ? COMPRESSOR_NAMES.filter((n) => asked.includes(n)) : COMPRESSOR_NAMES;
+const yardstick = kernelYardstick(path.resolve(here, '../../..', 'shared'), path.resolve(here, '../../bench/kernel-rate.c'), (s) => process.stderr.write(s + '\n'));
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`zswap-dedup benchmark · node ${process.version} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}) · load average at start ${load()}`);
+console.log(`inputs: corpus (8,000 pages), uniq6 (48,000 nearly all distinct pages) and dup4 (the corpus 4 times, 32,000 pages)`);
+console.log(
+  'yardstick: ' +
+    ('missing' in yardstick
+      ? `skipped, the kernel's C compressors cannot be built here: ${yardstick.missing}`
+      : "the 6.12 kernel's own compressors (../shared/tools/koracle, gcc -O2) on uniq6: per page a zero check, xxh64 and compression, best of 3 passes"),
+);
+console.log('replay: zero check, xxh64, dedup index with byte verification, compression of new contents, both stores (best of 2–3 runs);');
+console.log(`compress: every corpus page compressed, nothing else (best of 3); scaling: replay uniq6 speed-up from 1 to ${threads} threads, as a share of linear\n`);
+const header = ['compressor', 'kernel C, pages/s', 'replay uniq6, 1 thread', '× kernel C', 'compress corpus', `replay uniq6, ${threads} threads`, 'scaling', `replay dup4, ${threads} threads`, 'peak RSS MiB'];
+console.log(`| ${header.join(' | ')} |`);
+console.log(`|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+for (const name of chosen) {
+  const k = 'missing' in yardstick ? null : yardstick.run(name, uniqFile, 3);
+  const u1 = best(3, 'analyze', name, uniqFile, '1');
   const c = best(3, 'compress', name, corpus);
-  const a1 = best(3, 'analyze', name, corpus, '1');
-  const u1 = best(2, 'analyze', name, uniqFile, '1');
-  const un = best(2, 'analyze', name, uniqFile, threads);
-  const d = best(2, 'analyze', name, dupFile, threads);
-  const col = (r: CaseResult) => `${rate(r)} ${r.maxRssMiB.toFixed(0).padStart(4)} MiB`;
-  console.log(`${name.padEnd(10)}  ${col(c)}   ${col(a1)}   ${col(u1)}   ${col(un)}   ${col(d)} (${d.compressions_avoided} compressions avoided)`);
+  const un = threads > 1 ? best(2, 'analyze', name, uniqFile, String(threads)) : u1;
+  const d = best(2, 'analyze', name, dupFile, String(threads));
+  const rss = Math.max(u1.maxRssMiB, un.maxRssMiB, d.maxRssMiB);
+  const cells = [
+    name,
+    k ? num(pps(k), 8) : '–',
+    num(pps(u1), 8),
+    k ? `${(pps(u1) / pps(k)).toFixed(2)}×` : '–',
+    num(pps(c), 8),
+    num(pps(un), 8),
+    threads > 1 ? `${((pps(un) / pps(u1) / threads) * 100).toFixed(0)} %` : '–',
+    num(pps(d), 8),
+    rss.toFixed(0),
+  ];
+  console.log(`| ${cells.join(' | ')} |`);
 }
+console.log(`\nload average at the end ${load()} (1, 5, 15 minutes; ${os.availableParallelism()} CPUs)`);
 console.log('');
 for (const identity of ['bytes', 'fingerprint']) {
   for (const n of [100_000, 1_000_000, 4_000_000]) {
