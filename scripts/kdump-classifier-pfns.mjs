@@ -19,7 +19,7 @@ KdumpSource.prototype.readPhys = function (paddr, dst, at, len) {
   for (let p = Math.floor(paddr / 4096); p * 4096 < paddr + len; p++) read.add(p);
   return original.call(this, paddr, dst, at, len);
 };
-const src = new KdumpSource(InputFile.open(process.argv[2]), { allPages: true }, 'kdump', () => {});
+const src = new KdumpSource(InputFile.open(process.argv[2]), { allPages: true, warn: () => {} });
 const batch = new PageBatch();
 while (src.read(batch) > 0);
 const info = src.info.classification;

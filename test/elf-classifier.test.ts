@@ -31,6 +31,7 @@ class FakeMemory implements PhysicalMemory {
   readonly pages = new Map<number, Buffer>();
   vmcoreinfo: Map<string, string> = new Map();
   maxPfn = 0;
+  dumpBytes = 1 << 30;
   page(pfn: number): Buffer {
     let p = this.pages.get(pfn);
     if (!p) this.pages.set(pfn, (p = Buffer.alloc(PAGE)));

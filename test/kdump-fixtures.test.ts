@@ -187,7 +187,7 @@ test('page classification through the kdump reader: only the workload (anonymous
   const x = expected.fixtures[CLASSIFY];
   const workload = Object.keys(x.workload_pages).map(Number).sort((a, b) => a - b);
   assert.equal(workload.length, 96);
-  const src = new KdumpSource(InputFile.open(fixturePath(CLASSIFY)), { allPages: false }, 'kdump', () => assert.fail('no warning expected'));
+  const src = new KdumpSource(InputFile.open(fixturePath(CLASSIFY)), { allPages: false, warn: () => assert.fail('no warning expected') });
   try {
     const batch = new PageBatch(40);
     const pfns: number[] = [];

@@ -19,6 +19,7 @@ import { EXIT_OK, EXIT_THRESHOLD, InputError } from '../util/errors.js';
 import { parseCompressorList, parseIntIn, parseRatio, parseSize } from './parse.js';
 import { captureFromFlags } from './capture.js';
 import { Progress } from './progress.js';
+import { WarningLog } from './warnings.js';
 import { TOOL } from './tool.js';
 
 export const REPORT_FORMATS = ['table', 'json', 'csv', 'markdown'] as const;
@@ -91,6 +92,7 @@ export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise
   const hashBits = flags.hashBits === undefined ? hashWidth : parseIntIn('--hash-bits', flags.hashBits, 1, hashWidth);
 
   const sources: PageSource[] = [];
+  const warnings = new WarningLog();
   let captureDir: string | null = null;
   const removeCaptureDir = () => {
     if (captureDir) fs.rmSync(captureDir, { recursive: true, force: true });
@@ -100,11 +102,11 @@ export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise
       captureDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zswap-dedup-'));
       process.once('exit', removeCaptureDir); // interrupted (signal handlers exit)
       const file = path.join(captureDir, `pids-${flags.pid.join('-')}.zsdc`);
-      await captureFromFlags({ pid: flags.pid, output: file, pfn: true, progress: flags.progress });
+      await captureFromFlags({ pid: flags.pid, output: file, pfn: true, progress: flags.progress }, warnings);
       inputs = [...inputs, file];
     }
     if (inputs.length === 0) throw new InputError(null, 'nothing to analyze: give input files or --pid');
-    for (const p of inputs) sources.push(openSource(p, flags.inputFormat, { allPages: Boolean(flags.allPages) }));
+    for (const p of inputs) sources.push(openSource(p, flags.inputFormat, { allPages: Boolean(flags.allPages), warn: warnings.add, keepMappings: false }));
     const progress = Progress.auto(flags.progress);
     const outcome = await replay(sources, {
       compressors,
@@ -123,6 +125,7 @@ export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise
     const text = renderReport(report, flags.format);
     if (flags.output) writeFileAtomic(flags.output, text);
     else process.stdout.write(text);
+    warnings.print();
     if (failUnder !== null) {
       const low = report.results.filter((r) => r.saving && r.saving.net_ratio < failUnder);
       if (low.length) {

@@ -3,6 +3,7 @@ import { capture, type CaptureSummary } from '../capture/capture.js';
 import { renderTextTable } from '../report/text-table.js';
 import { EXIT_OK } from '../util/errors.js';
 import { Progress } from './progress.js';
+import type { WarningLog } from './warnings.js';
 import { TOOL } from './tool.js';
 
 export interface CaptureFlags {
@@ -17,7 +18,12 @@ export interface CaptureFlags {
   progress?: boolean;
 }
 
-export async function captureFromFlags(flags: CaptureFlags): Promise<CaptureSummary> {
+/**
+ * Runs a capture. Its warnings and summary go to stderr as they come, or, when `log` is given
+ * (analyze --pid), into it, to be printed once the whole run has succeeded.
+ */
+export async function captureFromFlags(flags: CaptureFlags, log: WarningLog | null = null): Promise<CaptureSummary> {
+  const say = log ? log.addText : (text: string) => process.stderr.write(text);
   const progress = Progress.auto(flags.progress);
   const summary = await capture({
     targets: { pids: (flags.pid ?? []).map(Number), cgroup: flags.cgroup, all: Boolean(flags.all) },
@@ -27,11 +33,11 @@ export async function captureFromFlags(flags: CaptureFlags): Promise<CaptureSumm
     noPfn: flags.pfn === false,
     hashOnly: Boolean(flags.hashOnly),
     tool: `${TOOL.name} ${TOOL.version}`,
-    warn: (m) => process.stderr.write(`zswap-dedup: warning: ${m}\n`),
+    warn: (m) => say(`zswap-dedup: warning: ${m}\n`),
     onProgress: (pages) => progress.update(0, 0, pages),
   });
   progress.done();
-  process.stderr.write(describeCapture(summary));
+  say(describeCapture(summary));
   return summary;
 }
 

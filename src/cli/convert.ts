@@ -16,6 +16,7 @@ import { EXIT_OK, InputError } from '../util/errors.js';
 import { nextTurn } from '../util/next-turn.js';
 import { Progress } from './progress.js';
 import { TOOL } from './tool.js';
+import { WarningLog } from './warnings.js';
 
 export interface ConvertFlags {
   output: string;
@@ -27,7 +28,8 @@ export interface ConvertFlags {
 export async function runConvert(inputs: string[], flags: ConvertFlags): Promise<number> {
   const trace = Boolean(flags.hashOnly);
   let writer: CaptureWriter | null = null;
-  const timeline = openTimeline(inputs, flags.inputFormat);
+  const warnings = new WarningLog();
+  const timeline = openTimeline(inputs, flags.inputFormat, { allPages: false, warn: warnings.add });
   try {
     for (const input of timeline.inputs) {
       if (!input.hasContent && !trace) throw new InputError(input.path, 'is a hash-only trace: it can only be converted to another trace (--hash-only)');
@@ -35,7 +37,7 @@ export async function runConvert(inputs: string[], flags: ConvertFlags): Promise
     const kernelReleases = [...new Set(timeline.inputs.map((s) => s.info.kernel_release).filter((k) => typeof k === 'string'))];
     const idleMethods = [...new Set(timeline.inputs.map((s) => s.idleMethod))];
     const idleMethod: IdleMethod = idleMethods.length === 1 ? idleMethods[0] : 'none';
-    if (idleMethods.length > 1) process.stderr.write(`zswap-dedup: warning: the inputs know idle ages by different methods (${idleMethods.join(', ')}); the output keeps none\n`);
+    if (idleMethods.length > 1) warnings.addText(`zswap-dedup: warning: the inputs know idle ages by different methods (${idleMethods.join(', ')}); the output keeps none\n`);
     writer = new CaptureWriter(flags.output, trace, {
       source: 'convert',
       inputs: timeline.inputs.map((s) => ({ path: s.path, format: s.format })),
@@ -48,6 +50,7 @@ export async function runConvert(inputs: string[], flags: ConvertFlags): Promise
     await new TimelineCopy(timeline, writer, trace, idleMethod !== 'none').run(Progress.auto(flags.progress));
     writer.finish();
     writer = null;
+    warnings.print();
     return EXIT_OK;
   } finally {
     writer?.abort();

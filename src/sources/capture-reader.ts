@@ -9,6 +9,7 @@ import { EINVAL, ENOSPC, PAGE_SIZE } from '../model/kernel.js';
 import { KeyStates } from '../timeline/key-states.js';
 import { EventBatch, IDLE_METHODS, PAGE_EVENT, type IdleMethod, type Timeline, type TimelineInput, type TimelineSample } from '../timeline/timeline.js';
 import { InputError } from '../util/errors.js';
+import { parseJson } from '../util/json.js';
 import {
   ACCESS_HEADER_SIZE,
   CAPTURE_FLAG_TRACE,
@@ -55,6 +56,27 @@ export function isCapture(head: Uint8Array): boolean {
 /** What stopped read(): the batch is full, the sample ended (next record is SAMPLE), or the file did. */
 type Stop = 'full' | 'sample' | 'end';
 
+/** more mapping records than a host has mappings (65,530 per process by default) */
+const MAX_MAPPINGS = 1 << 22;
+
+/**
+ * What is kept of a mapping record: its known fields, strings cut to what the kernel can give
+ * (a path of PATH_MAX, a comm of 16), so that what a file puts in its records does not decide
+ * how much memory is kept for them.
+ */
+function compactMapping(m: Record<string, unknown> & { id: number }): MappingInfo {
+  const str = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : '');
+  return {
+    id: m.id,
+    pid: typeof m.pid === 'number' ? m.pid : 0,
+    comm: str(m.comm, 64),
+    start: str(m.start, 24),
+    end: str(m.end, 24),
+    perms: str(m.perms, 8),
+    path: str(m.path, 4096),
+  };
+}
+
 export class CaptureTimeline implements Timeline {
   readonly version: number;
   readonly hasContent: boolean;
@@ -62,6 +84,7 @@ export class CaptureTimeline implements Timeline {
   readonly info: Record<string, unknown>;
   readonly idleMethod: IdleMethod;
   readonly inputs: readonly TimelineInput[];
+  /** mapping records read so far (none kept without keepMappings) */
   readonly mappings: MappingInfo[] = [];
   private readonly reader: SequentialReader;
   private readonly keys = new KeyStates();
@@ -82,7 +105,10 @@ export class CaptureTimeline implements Timeline {
   private readonly pageRecords = new OrdinalMap(PAGE_RECORD_STRIDE);
   private scratch: EventBatch | null = null;
 
-  constructor(private readonly file: ByteSource) {
+  constructor(
+    private readonly file: ByteSource,
+    private readonly keepMappings = true,
+  ) {
     const path = file.path;
     if (file.size < FIXED_HEADER_SIZE) throw new InputError(path, 'truncated capture header');
     const head = Buffer.alloc(FIXED_HEADER_SIZE);
@@ -102,12 +128,9 @@ export class CaptureTimeline implements Timeline {
     }
     const metaBuf = Buffer.alloc(metaLen);
     file.readExactly(metaBuf, 0, metaLen, FIXED_HEADER_SIZE, 'capture metadata');
-    let meta: unknown;
-    try {
-      meta = JSON.parse(metaBuf.toString('utf8'));
-    } catch {
-      throw new InputError(path, 'capture header metadata is not valid JSON');
-    }
+    const parsed = parseJson(metaBuf.toString('utf8'));
+    if (!parsed.ok) throw new InputError(path, `capture header metadata ${parsed.reason}`);
+    const meta = parsed.value;
     if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new InputError(path, 'capture header metadata is not a JSON object');
     this.info = meta as Record<string, unknown>;
     const idle = this.info.idle_method ?? 'none';
@@ -381,26 +404,23 @@ export class CaptureTimeline implements Timeline {
     const path = this.file.path;
     if (bodyLen > MAX_MAPPING_BODY) throw new InputError(path, `mapping record at offset ${recAt} is too large (${bodyLen} bytes)`);
     const { buf, at } = this.reader.peek(bodyLen, 'mapping record');
-    let m: unknown;
-    try {
-      m = JSON.parse(buf.toString('utf8', at, at + bodyLen));
-    } catch {
-      throw new InputError(path, `mapping record at offset ${recAt} is not valid JSON`);
-    }
-    if (typeof m !== 'object' || m === null || typeof (m as MappingInfo).id !== 'number') {
+    const parsed = parseJson(buf.toString('utf8', at, at + bodyLen));
+    if (!parsed.ok) throw new InputError(path, `mapping record at offset ${recAt} ${parsed.reason}`);
+    const m = parsed.value as Record<string, unknown> | null;
+    if (typeof m !== 'object' || m === null || typeof m.id !== 'number') {
       throw new InputError(path, `mapping record at offset ${recAt} has no numeric id`);
     }
-    this.mappings.push(m as MappingInfo);
+    if (!this.keepMappings) return;
+    if (this.mappings.length >= MAX_MAPPINGS) throw new InputError(path, `more than ${MAX_MAPPINGS} mapping records (the one at offset ${recAt})`);
+    this.mappings.push(compactMapping(m as Record<string, unknown> & { id: number }));
   }
 
   private readJson(bodyLen: number, recAt: number, what: string): unknown {
     if (bodyLen > MAX_SUMMARY_BODY) return undefined; // optional: too large to bother, skip it
     const { buf, at } = this.reader.peek(bodyLen, `${what} record`);
-    try {
-      return JSON.parse(buf.toString('utf8', at, at + bodyLen));
-    } catch {
-      throw new InputError(this.file.path, `${what} record at offset ${recAt} is not valid JSON`);
-    }
+    const parsed = parseJson(buf.toString('utf8', at, at + bodyLen));
+    if (!parsed.ok) throw new InputError(this.file.path, `${what} record at offset ${recAt} ${parsed.reason}`);
+    return parsed.value;
   }
 
   private readEnd(bodyLen: number, recAt: number): void {
@@ -435,8 +455,8 @@ export class CaptureSource implements PageSource {
   readonly totalPages = null;
   private readonly timeline: CaptureTimeline;
 
-  constructor(file: ByteSource) {
-    this.timeline = new CaptureTimeline(file);
+  constructor(file: ByteSource, keepMappings = true) {
+    this.timeline = new CaptureTimeline(file, keepMappings);
     this.timeline.nextSample();
   }
 

@@ -23,10 +23,15 @@ export class InputFile implements ByteSource {
     readonly size: number,
   ) {}
 
+  /**
+   * Opens a regular file. Anything else is refused at once: opening a FIFO without a writer
+   * would block in open() (deaf to signals), so the file is opened with O_NONBLOCK (no effect
+   * on reads of a regular file) and checked with fstat before anything is read.
+   */
   static open(path: string): InputFile {
     let fd: number;
     try {
-      fd = fs.openSync(path, 'r');
+      fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     } catch (e) {
       throw new InputError(path, describeOpenError(e));
     }
@@ -36,8 +41,10 @@ export class InputFile implements ByteSource {
       throw new InputError(path, 'is a directory, expected a file of pages or a dump');
     }
     if (!st.isFile()) {
+      // Pipes, FIFOs, sockets and devices have no size to check offsets against. Streamed
+      // input (stdin, pipes) is a reader of its own, chosen before this is called (issue 8).
       fs.closeSync(fd);
-      throw new InputError(path, 'is not a regular file');
+      throw new InputError(path, `is not a regular file (${fileKind(st)}); give a file of pages or a dump`);
     }
     return new InputFile(path, fd, st.size);
   }
@@ -66,6 +73,14 @@ export class InputFile implements ByteSource {
       this.fd = -1;
     }
   }
+}
+
+function fileKind(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a file';
 }
 
 export function describeOpenError(e: unknown): string {

@@ -12,7 +12,7 @@ import { DEFAULT_SOURCE_OPTIONS, type SourceOptions } from './source-options.js'
 const captureReader: FormatReader = {
   name: 'capture',
   detect: isCapture,
-  open: (file) => new CaptureSource(file),
+  open: (file, options) => new CaptureSource(file, options.keepMappings ?? true),
 };
 
 const rawReader: FormatReader = {
@@ -36,6 +36,7 @@ export const FORMAT_READERS: readonly FormatReader[] = READER_NAMES.map((n) => R
 export const INPUT_FORMATS = ['auto', ...READER_NAMES] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
+/** Opens the input at `path` (a regular file; stdin and pipes, issue 8, will open as a streamed ByteSource here). */
 export function openSource(path: string, format: InputFormat, options: SourceOptions = DEFAULT_SOURCE_OPTIONS): PageSource {
   return openByteSource(InputFile.open(path), format, options);
 }

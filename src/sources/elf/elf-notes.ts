@@ -4,7 +4,7 @@
  * ranges (NT_FILE), the vDSO address (NT_AUXV) and the command (NT_PRPSINFO).
  */
 import { InputError } from '../../util/errors.js';
-import { parseVmcoreinfo } from '../physical-memory.js';
+import { parseVmcoreinfoBytes } from '../physical-memory.js';
 import type { ElfCore, ElfNote } from './elf-format.js';
 
 export const NT_PRSTATUS = 1;
@@ -90,8 +90,7 @@ export function readCoreNotes(path: string, core: ElfCore): CoreNotes {
 
   let vmcoreinfo: Map<string, string> | null = null;
   if (kind === 'vmcore' && vmcoreinfoNotes.length > 0) {
-    const text = vmcoreinfoNotes[0].desc.toString('latin1');
-    vmcoreinfo = parseVmcoreinfo(text.replace(/\0+$/, ''));
+    vmcoreinfo = parseVmcoreinfoBytes(path, vmcoreinfoNotes[0].desc, `VMCOREINFO note at offset ${vmcoreinfoNotes[0].offset}`);
     if (vmcoreinfo.size === 0) throw new InputError(path, `VMCOREINFO note at offset ${vmcoreinfoNotes[0].offset} holds no KEY=value line`);
   }
 

@@ -21,15 +21,13 @@ import { openKernelPageFilter, type KernelPageFilter } from '../kernel-pages/pag
 import type { PageBatch } from '../page-batch.js';
 import type { PageSource } from '../page-source.js';
 import type { PhysicalMemory } from '../physical-memory.js';
-import type { SourceOptions } from '../source-options.js';
+import { warnOnStderr, type SourceOptions } from '../source-options.js';
 import { hex, type ElfCore, type ElfSegment } from './elf-format.js';
 import type { CoreNotes } from './elf-notes.js';
 import { inFileOrder, segmentPages, type PageRun } from './elf-pages.js';
 import { RunStreamer } from './run-streamer.js';
 
 const START_KERNEL_MAP = 0xffffffff80000000n;
-
-export type WarningSink = (line: string) => void;
 
 export class VmcoreSource implements PageSource, PhysicalMemory {
   readonly format = 'elf-vmcore';
@@ -38,6 +36,7 @@ export class VmcoreSource implements PageSource, PhysicalMemory {
   readonly totalPages: number | null;
   readonly vmcoreinfo: ReadonlyMap<string, string> | null;
   readonly maxPfn: number;
+  readonly dumpBytes: number;
   /** segments by physical address, for readPhys */
   private readonly byPhys: ElfSegment[];
   private readonly streamer: RunStreamer;
@@ -45,16 +44,18 @@ export class VmcoreSource implements PageSource, PhysicalMemory {
   private readonly decide: (pfn: number) => number;
   private readonly absentRun: (first: number, count: number) => void;
   private warned = false;
+  private readonly warn: (file: string, message: string) => void;
 
   constructor(
     private readonly file: ByteSource,
     core: ElfCore,
     notes: CoreNotes,
     options: SourceOptions,
-    private readonly warn: WarningSink = (line) => process.stderr.write(line + '\n'),
   ) {
+    this.warn = options.warn ?? warnOnStderr;
     const path = file.path;
     this.vmcoreinfo = notes.vmcoreinfo;
+    this.dumpBytes = file.size;
     const loads = core.loads.filter((s) => s.memsz > 0);
     // kexec's kernel-text alias: virtual address in the kernel image mapping, physical range inside another segment
     const aliases = loads.filter(
@@ -156,7 +157,7 @@ export class VmcoreSource implements PageSource, PhysicalMemory {
     if (n === 0 && this.filter.warning && !this.warned) {
       // at the end, so that a run that fails on a later error still prints one line
       this.warned = true;
-      this.warn(`zswap-dedup: ${this.file.path}: warning: ${this.filter.warning}`);
+      this.warn(this.file.path, this.filter.warning);
     }
     return n;
   }

@@ -1,4 +1,5 @@
 /** ELF notes (as a kdump file carries the crashed kernel's PT_NOTE contents): find one by name. */
+import { withoutTrailingNuls } from '../physical-memory.js';
 
 /**
  * The descriptor of the first note called `name` in buf (64-bit or 32-bit ELF notes have the
@@ -14,7 +15,7 @@ export function findElfNote(buf: Buffer, name: string): Buffer | null {
     const descAt = nameAt + pad4(namesz);
     const next = descAt + pad4(descsz);
     if (namesz > buf.length || descsz > buf.length || next > buf.length) return null;
-    const noteName = buf.toString('latin1', nameAt, nameAt + namesz).replace(/\0+$/, '');
+    const noteName = buf.toString('latin1', nameAt, withoutTrailingNuls(buf, nameAt, nameAt + namesz));
     if (noteName === name) return buf.subarray(descAt, descAt + descsz);
     if (next === at) return null;
     at = next;

@@ -22,8 +22,8 @@ import { SequentialReader, type ByteSource } from '../input-file.js';
 import { OrdinalMap } from '../ordinal-map.js';
 import type { PageBatch } from '../page-batch.js';
 import type { PageSource } from '../page-source.js';
-import { parseVmcoreinfo, type PhysicalMemory } from '../physical-memory.js';
-import type { SourceOptions } from '../source-options.js';
+import { MAX_VMCOREINFO, parseVmcoreinfoBytes, type PhysicalMemory } from '../physical-memory.js';
+import { warnOnStderr, type SourceOptions } from '../source-options.js';
 import {
   COMPRESSION_FLAGS,
   DUMP_DH,
@@ -49,7 +49,6 @@ const RANK_BLOCK_BYTES = 4096;
 /** bitmap bytes read at a time while scanning */
 const BITMAP_WINDOW = 1 << 16;
 /** VMCOREINFO and ELF notes larger than this are refused (the kernel's VMCOREINFO is ≤ 4 KiB) */
-const MAX_VMCOREINFO = 1 << 20;
 const MAX_NOTES = 16 << 20;
 /** decompressed pages kept for readPhys() */
 const PHYS_CACHE_PAGES = 64;
@@ -71,6 +70,7 @@ export class KdumpSource implements PageSource, PhysicalMemory {
   readonly totalPages: number | null;
   readonly vmcoreinfo: ReadonlyMap<string, string> | null;
   readonly maxPfn: number;
+  readonly dumpBytes: number;
 
   readonly path: string;
   private readonly bs: number;
@@ -92,7 +92,7 @@ export class KdumpSource implements PageSource, PhysicalMemory {
   private readonly rankStart: number;
   /** the kernel page classifier's decision per PFN (src/sources/kernel-pages/page-filter.ts) */
   private readonly filter: KernelPageFilter;
-  private readonly warn: (line: string) => void;
+  private readonly warn: (file: string, message: string) => void;
   private warned = false;
   private readonly allPages: boolean;
 
@@ -123,10 +123,10 @@ export class KdumpSource implements PageSource, PhysicalMemory {
     private readonly file: ByteSource,
     options: SourceOptions,
     readonly format = 'kdump',
-    warn: (line: string) => void = (line) => process.stderr.write(line + '\n'),
   ) {
-    this.warn = warn;
+    this.warn = options.warn ?? warnOnStderr;
     this.allPages = options.allPages;
+    this.dumpBytes = file.size;
     const path = (this.path = file.path);
     const size = file.size;
     if (size < MAIN_HEADER_SIZE) throw new InputError(path, `truncated kdump header: the file has ${size} bytes, the header needs ${MAIN_HEADER_SIZE}`);
@@ -302,7 +302,7 @@ export class KdumpSource implements PageSource, PhysicalMemory {
       // at the end, so that a run that fails on a later error still prints one line; not with
       // --all-pages, where the classifier was not needed to choose pages
       this.warned = true;
-      this.warn(`zswap-dedup: ${this.path}: warning: ${filter.warning}`);
+      this.warn(this.path, filter.warning);
     }
     return batch.count;
   }
@@ -515,7 +515,7 @@ export class KdumpSource implements PageSource, PhysicalMemory {
       }
       const b = Buffer.alloc(size);
       this.file.readExactly(b, 0, size, offset, 'VMCOREINFO');
-      return parseVmcoreinfo(b.toString('latin1').replace(/\0+$/, ''));
+      return parseVmcoreinfoBytes(path, b, 'kdump sub-header');
     }
     if (noteSize > 0) {
       if (noteSize > MAX_NOTES) throw new InputError(path, `kdump sub-header: ELF notes of ${noteSize} bytes are too large (limit ${MAX_NOTES})`);
@@ -525,7 +525,7 @@ export class KdumpSource implements PageSource, PhysicalMemory {
       const b = Buffer.alloc(noteSize);
       this.file.readExactly(b, 0, noteSize, noteOffset, 'ELF notes');
       const desc = findElfNote(b, 'VMCOREINFO');
-      if (desc) return parseVmcoreinfo(desc.toString('latin1').replace(/\0+$/, ''));
+      if (desc) return parseVmcoreinfoBytes(path, desc, `VMCOREINFO note in the ELF notes at offset ${noteOffset}`);
     }
     return null;
   }

@@ -17,10 +17,16 @@
  * Tail pages of a compound page (large folio, THP, slab of higher order) follow their head.
  *
  * The struct pages are found through SPARSEMEM's section table (SYMBOL(mem_section), works
- * with and without SPARSEMEM_VMEMMAP) and read through the kernel page tables, a chunk of
+ * with and without SPARSEMEM_VMEMMAP), read a page of the table at a time, and through the
+ * kernel page tables, a chunk of
  * CHUNK_PFNS struct pages at a time (256 KiB for 64-byte struct pages): memory stays bounded
  * whatever the size of the dump. A chunk is aligned to the largest buddy block, so every free
  * block that covers a page starts inside the page's chunk.
+ *
+ * Work is bounded by the dump, not by what its VMCOREINFO claims: at most MAX_SECTIONS sections
+ * (x86_64's 2^(52-27)), walked a table page at a time; and the page frames a dump describes but
+ * does not hold are classified only as far as its struct pages could cover them
+ * (absentBudget), the rest counted as not classified.
  */
 import type { PhysicalMemory } from '../physical-memory.js';
 import type { KernelLayout } from './kernel-layout.js';
@@ -47,10 +53,55 @@ export const DETAIL_COMPOUND = 1 << 5;
 export const DETAIL_SWAPCACHE = 1 << 6;
 export const DETAIL_SWAPBACKED = 1 << 7;
 
-const SECTION_HAS_MEM_MAP = 2n;
+const SECTION_HAS_MEM_MAP = 2;
 /** low bits of section_mem_map that are flags (SECTION_MAP_LAST_BIT is 4, or 5 with ZONE_DEVICE) */
 const SECTION_MAP_MASK = ~0x1fn;
 const MIN_CHUNK_PFNS = 4096;
+/** x86_64 has at most 2^(MAX_PHYSMEM_BITS 52 - SECTION_SIZE_BITS 27) memory sections */
+export const MAX_SECTIONS = 2 ** 25;
+const TABLE_PAGE = 4096;
+
+/**
+ * Reads u64 entries of kernel tables (mem_section roots and sections) a 4 KiB page at a time,
+ * keeping the last page: a walk over a table costs one page-table walk and read per page.
+ */
+class TableReader {
+  private readonly page = Buffer.alloc(TABLE_PAGE);
+  private pageVa = -1n;
+  private pageOk = false;
+  private readonly word = Buffer.alloc(8);
+
+  constructor(private readonly vm: KernelVm) {}
+
+  /** the page holding va (page-aligned), or null when it is not in the dump */
+  private load(pageVa: bigint): Buffer | null {
+    if (pageVa !== this.pageVa) {
+      this.pageVa = pageVa;
+      this.pageOk = this.vm.readVirt(pageVa, this.page, 0, TABLE_PAGE);
+    }
+    return this.pageOk ? this.page : null;
+  }
+
+  /** low 32 bits of the u64 at va, or -1 when it is not in the dump */
+  low32(va: bigint): number {
+    const off = Number(va & 0xfffn);
+    if (off > TABLE_PAGE - 8) return this.u64(va) === null ? -1 : this.word.readUInt32LE(0);
+    const page = this.load(va - BigInt(off));
+    return page ? page.readUInt32LE(off) : -1;
+  }
+
+  u64(va: bigint): bigint | null {
+    const off = Number(va & 0xfffn);
+    if (off > TABLE_PAGE - 8) return this.vm.readVirt(va, this.word, 0, 8) ? this.word.readBigUInt64LE(0) : null;
+    const page = this.load(va - BigInt(off));
+    return page ? page.readBigUInt64LE(off) : null;
+  }
+
+  /** the table page holding va, or null when it is not in the dump (a whole page of entries to skip) */
+  pageAt(va: bigint): Buffer | null {
+    return this.load(va - (va & 0xfffn));
+  }
+}
 
 export class PageClassifier {
   readonly chunkPfns: number;
@@ -59,8 +110,11 @@ export class PageClassifier {
   private readonly sectionsPerRoot: number;
   readonly extreme: boolean;
   private readonly roots = new Map<number, bigint | null>();
-  private readonly sections = new Map<number, bigint | null>();
-  private readonly word = Buffer.alloc(8);
+  private readonly table: TableReader;
+  /** page frames countRange() may still classify one by one */
+  private absentBudget: number;
+  /** page frames of absent ranges left unclassified once the budget was spent */
+  absentNotClassified = 0;
   // the chunk in hand (two are kept: pages of a dump mostly come in PFN order)
   private readonly chunks: Chunk[];
   private readonly headBuf: Buffer;
@@ -75,9 +129,16 @@ export class PageClassifier {
     readonly layout: KernelLayout,
   ) {
     this.vm = new KernelVm(mem, layout.topPgtPhys, layout.fiveLevel, layout.smeMask);
+    this.table = new TableReader(this.vm);
+    // each absent page frame classified needs its struct page in the dump: a real dump never
+    // describes more than dumpBytes / SIZE(page) of them
+    this.absentBudget = 2 * Math.ceil(mem.dumpBytes / layout.structPageSize) + (1 << 20);
     this.pfnSectionShift = layout.sectionSizeBits - 12;
     this.chunkPfns = Math.max(MIN_CHUNK_PFNS, 2 ** (layout.pageOrders - 1));
     const nrSections = 2 ** (layout.maxPhysmemBits - layout.sectionSizeBits);
+    if (nrSections > MAX_SECTIONS) {
+      throw new LayoutError(`VMCOREINFO describes 2^${layout.maxPhysmemBits - layout.sectionSizeBits} memory sections (MAX_PHYSMEM_BITS ${layout.maxPhysmemBits}, SECTION_SIZE_BITS ${layout.sectionSizeBits}), more than x86_64 has (2^25)`);
+    }
     const perRoot = Math.floor(4096 / layout.memSectionSize);
     if (layout.memSectionLength === nrSections) {
       this.extreme = false;
@@ -95,41 +156,84 @@ export class PageClassifier {
     this.headBit = hm !== null && hm > 0n && (hm & (hm - 1n)) === 0n ? hm.toString(2).length - 1 : -1;
   }
 
-  /** Checks that the section table and at least one memory map can be read; returns how many sections have one. */
+  /**
+   * Checks that the section table and the struct pages of at least one section can be read;
+   * returns how many sections with a memory map it looked at to find one.
+   */
   probe(maxPfn: number): number {
     const lastSection = Math.min(
       Math.floor(Math.max(0, maxPfn - 1) / 2 ** this.pfnSectionShift),
       this.layout.memSectionLength * this.sectionsPerRoot - 1,
     );
     let withMap = 0;
-    let readable = false;
-    for (let s = 0; s <= lastSection; s++) {
-      if (this.rootMissing(s)) {
-        // a whole root of sections without memory: skip it at once
-        s += this.sectionsPerRoot - 1 - (s % this.sectionsPerRoot);
-        continue;
-      }
+    for (let s = 0; s <= lastSection; s = this.nextSection(s)) {
       const base = this.sectionMemMap(s);
       if (base === null) continue;
       withMap++;
-      if (!readable) {
-        const first = s * 2 ** this.pfnSectionShift;
-        const va = base + BigInt(first) * BigInt(this.layout.structPageSize);
-        readable = this.vm.readVirt(va, this.headBuf, 0, this.layout.structPageSize);
-      }
+      const va = base + BigInt(s * 2 ** this.pfnSectionShift) * BigInt(this.layout.structPageSize);
+      if (this.vm.readVirt(va, this.headBuf, 0, this.layout.structPageSize)) return withMap;
     }
     if (withMap === 0) throw new LayoutError('no memory section of the dump has a memory map (mem_section unreadable?)');
-    if (!readable) throw new LayoutError('the struct page arrays are not in the dump (or the page tables that map them are not)');
-    return withMap;
+    throw new LayoutError('the struct page arrays are not in the dump (or the page tables that map them are not)');
   }
 
-  /** true when section `nr` lies under a SPARSEMEM_EXTREME root that is not allocated (or beyond the table) */
-  private rootMissing(nr: number): boolean {
-    if (!this.extreme) return nr >= this.layout.memSectionLength;
-    const r = Math.floor(nr / this.sectionsPerRoot);
-    if (r >= this.layout.memSectionLength) return true;
-    this.sectionMemMap(nr);
-    return this.roots.get(r) === null;
+  /**
+   * The section after `nr` that may have a memory map: past a missing SPARSEMEM_EXTREME root,
+   * or past a page of the section table that is not in the dump, at once.
+   */
+  private nextSection(nr: number): number {
+    let base: bigint;
+    let i: number;
+    let limit: number;
+    if (this.extreme) {
+      const r = Math.floor(nr / this.sectionsPerRoot);
+      const root = this.root(r);
+      if (root === null) return (r + 1) * this.sectionsPerRoot;
+      base = root;
+      i = nr % this.sectionsPerRoot;
+      limit = this.sectionsPerRoot;
+    } else {
+      base = this.layout.memSection;
+      i = nr;
+      limit = this.layout.memSectionLength;
+    }
+    const first = nr - i;
+    const va = this.entryVa(base, i);
+    const page = this.table.pageAt(va);
+    if (page === null) return first + this.afterTablePage(base, i);
+    // the rest of this table page, in a tight loop
+    const size = this.layout.memSectionSize;
+    let off = Number(va & 0xfffn);
+    for (i++, off += size; i < limit && off <= TABLE_PAGE - 8; i++, off += size) {
+      if (page.readUInt32LE(off) & SECTION_HAS_MEM_MAP) return first + i;
+    }
+    return first + i;
+  }
+
+  /** virtual address of entry i of a section array at `base` (its section_mem_map word) */
+  private entryVa(base: bigint, i: number): bigint {
+    return base + BigInt(i * this.layout.memSectionSize + this.layout.offSectionMemMap);
+  }
+
+  /** the first entry index of the array at `base` whose word lies in the table page after entry i's */
+  private afterTablePage(base: bigint, i: number): number {
+    const size = this.layout.memSectionSize;
+    const at = Number(base & 0xfffn) + i * size + this.layout.offSectionMemMap;
+    const nextPage = (Math.floor(at / TABLE_PAGE) + 1) * TABLE_PAGE;
+    return Math.max(i + 1, Math.ceil((nextPage - Number(base & 0xfffn) - this.layout.offSectionMemMap) / size));
+  }
+
+  /** root r of a SPARSEMEM_EXTREME table, or null when it is not allocated (or beyond the table) */
+  private root(r: number): bigint | null {
+    if (r >= this.layout.memSectionLength) return null;
+    let root = this.roots.get(r);
+    if (root === undefined) {
+      root = this.table.u64(this.layout.memSection + BigInt(r) * 8n);
+      if (root === 0n) root = null;
+      if (this.roots.size >= 1 << 16) this.roots.clear();
+      this.roots.set(r, root);
+    }
+    return root;
   }
 
   /**
@@ -140,58 +244,53 @@ export class PageClassifier {
   countRange(first: number, count: number, counts: Float64Array): void {
     const perSection = 2 ** this.pfnSectionShift;
     const end = first + count;
+    const lastSection = this.layout.memSectionLength * this.sectionsPerRoot;
     let pfn = first;
     while (pfn < end) {
       const nr = Math.floor(pfn / perSection);
-      if (this.rootMissing(nr)) {
-        const stop = Math.min(end, (nr - (nr % this.sectionsPerRoot) + this.sectionsPerRoot) * perSection);
+      if (nr >= lastSection) {
+        counts[PAGE_CLASS.NO_STRUCT_PAGE] += end - pfn;
+        return;
+      }
+      if (!this.sectionHasMap(nr)) {
+        // up to the next section that may have a map: missing roots and table pages skipped at once
+        const stop = Math.min(end, this.nextSection(nr) * perSection);
         counts[PAGE_CLASS.NO_STRUCT_PAGE] += stop - pfn;
         pfn = stop;
         continue;
       }
-      const stop = Math.min(end, (nr + 1) * perSection);
-      if (this.sectionMemMap(nr) === null) {
-        counts[PAGE_CLASS.NO_STRUCT_PAGE] += stop - pfn;
-        pfn = stop;
-        continue;
+      if (this.absentBudget === 0) {
+        // the dump's struct pages cannot cover more: the rest is counted, not classified
+        this.absentNotClassified += end - pfn;
+        return;
       }
+      const stop = Math.min(end, (nr + 1) * perSection, pfn + this.absentBudget);
+      this.absentBudget -= stop - pfn;
       for (; pfn < stop; pfn++) counts[this.classify(pfn) & CLASS_MASK]++;
     }
   }
 
-  private readU64(va: bigint): bigint | null {
-    return this.vm.readVirt(va, this.word, 0, 8) ? this.word.readBigUInt64LE(0) : null;
+  /** does section `nr` have a memory map (without building its address) */
+  private sectionHasMap(nr: number): boolean {
+    const w = this.sectionWord(nr);
+    if (w === null) return false;
+    const low = this.table.low32(w);
+    return low !== -1 && (low & SECTION_HAS_MEM_MAP) !== 0;
+  }
+
+  /** address of section nr's section_mem_map word, or null when its root is missing */
+  private sectionWord(nr: number): bigint | null {
+    if (!this.extreme) return nr < this.layout.memSectionLength ? this.entryVa(this.layout.memSection, nr) : null;
+    const root = this.root(Math.floor(nr / this.sectionsPerRoot));
+    return root === null ? null : this.entryVa(root, nr % this.sectionsPerRoot);
   }
 
   /** virtual address of struct page 0 as the section encodes it (struct page of pfn = it + pfn * size), or null */
   private sectionMemMap(nr: number): bigint | null {
-    const hit = this.sections.get(nr);
-    if (hit !== undefined) return hit;
-    const L = this.layout;
-    let entry: bigint;
-    if (this.extreme) {
-      const r = Math.floor(nr / this.sectionsPerRoot);
-      if (r >= L.memSectionLength) return null;
-      let root = this.roots.get(r);
-      if (root === undefined) {
-        root = this.readU64(L.memSection + BigInt(r) * 8n);
-        if (root === 0n) root = null;
-        this.roots.set(r, root);
-      }
-      if (root === null) {
-        this.sections.set(nr, null);
-        return null;
-      }
-      entry = root + BigInt((nr % this.sectionsPerRoot) * L.memSectionSize);
-    } else {
-      if (nr >= L.memSectionLength) return null;
-      entry = L.memSection + BigInt(nr * L.memSectionSize);
-    }
-    const coded = this.readU64(entry + BigInt(L.offSectionMemMap));
-    const base = coded !== null && (coded & SECTION_HAS_MEM_MAP) !== 0n ? BigInt.asUintN(64, coded & SECTION_MAP_MASK) : null;
-    if (this.sections.size > 1 << 16) this.sections.clear();
-    this.sections.set(nr, base);
-    return base;
+    const w = this.sectionWord(nr);
+    if (w === null) return null;
+    const coded = this.table.u64(w);
+    return coded !== null && (Number(coded & 0xffn) & SECTION_HAS_MEM_MAP) !== 0 ? BigInt.asUintN(64, coded & SECTION_MAP_MASK) : null;
   }
 
   /** Class of page frame `pfn` (PAGE_CLASS in the low bits, DETAIL_* above). */

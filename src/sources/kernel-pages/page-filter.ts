@@ -158,6 +158,12 @@ class ClassifyingFilter implements KernelPageFilter {
       },
       pages,
       absent_pages: absent,
+      ...(this.classifier.absentNotClassified > 0
+        ? {
+            absent_pages_not_classified: this.classifier.absentNotClassified,
+            note: 'the dump describes more absent memory than its struct pages could cover; the rest of it is counted, not classified',
+          }
+        : {}),
       anonymous_detail: { ksm: this.ksm, in_large_folios: this.compoundAnon },
       swapcache: this.swapcache,
       delivered: this.all ? 'all pages (--all-pages)' : 'anonymous and shmem pages',
