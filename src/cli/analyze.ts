@@ -5,6 +5,12 @@ import path from 'node:path';
 import { PAGE_SIZE, ZSMALLOC } from '../model/kernel.js';
 import { PAGE_HASHES, type HashName } from '../hash/page-hash.js';
 import { replay } from '../replay/pipeline.js';
+import { replayTimeline } from '../replay/timeline-replay.js';
+import { formatTimeSeriesCsv, formatTimeSeriesJson, formatTimeSeriesTable } from '../report/format-timeseries.js';
+import { buildTimeSeries } from '../report/timeseries.js';
+import { timeSeriesChart } from '../report/timeseries-chart.js';
+import { openTimeline } from '../timeline/open-timeline.js';
+import type { CompressorName } from '../compress/compressor.js';
 import { formatCsv } from '../report/format-csv.js';
 import { formatMarkdown } from '../report/format-markdown.js';
 import { formatTable } from '../report/format-table.js';
@@ -16,7 +22,7 @@ import type { ZpoolName } from '../store/zpool.js';
 import type { PoolLimit } from '../store/zswap-store.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { EXIT_OK, EXIT_THRESHOLD, InputError } from '../util/errors.js';
-import { parseCompressorList, parseIntIn, parseRatio, parseSize } from './parse.js';
+import { parseCompressorList, parseIntIn, parseRatio, parseReclaimPolicy, parseSize } from './parse.js';
 import { captureFromFlags } from './capture.js';
 import { Progress } from './progress.js';
 import { WarningLog } from './warnings.js';
@@ -44,6 +50,11 @@ export interface AnalyzeFlags extends MetadataFlags {
   threads: string;
   /** capture these processes first and analyze them with the inputs */
   pid?: string[];
+  /** replay over time: the reclaim policy, compaction, and where the series and chart go */
+  reclaim?: string;
+  compaction: string;
+  series?: string;
+  chart?: string;
 }
 
 function poolLimit(flags: AnalyzeFlags): PoolLimit | null {
@@ -106,6 +117,12 @@ export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise
       inputs = [...inputs, file];
     }
     if (inputs.length === 0) throw new InputError(null, 'nothing to analyze: give input files or --pid');
+    if (flags.reclaim !== undefined || flags.series !== undefined || flags.chart !== undefined) {
+      if (failUnder !== null) throw new InputError(null, '--fail-under applies to the snapshot report, not to a replay over time (--reclaim, --series, --chart)');
+      if (flags.zpool !== 'zsmalloc') throw new InputError(null, 'the replay over time models zsmalloc only (--zpool zsmalloc)');
+      await runTimeline(inputs, flags, { compressors, chainSize, hashBits, limit, metadata, threads }, warnings);
+      return EXIT_OK;
+    }
     for (const p of inputs) sources.push(openSource(p, flags.inputFormat, { allPages: Boolean(flags.allPages), warn: warnings.add, keepMappings: false }));
     const progress = Progress.auto(flags.progress);
     const outcome = await replay(sources, {
@@ -140,5 +157,39 @@ export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise
     for (const s of sources) s.close();
     removeCaptureDir();
     process.off('exit', removeCaptureDir);
+  }
+}
+
+/** `analyze --reclaim … / --series / --chart`: the inputs as a timeline, replayed sample by sample. */
+async function runTimeline(
+  inputs: string[],
+  flags: AnalyzeFlags,
+  o: { compressors: CompressorName[]; chainSize: number; hashBits: number; limit: PoolLimit | null; metadata: MetadataSizes; threads: number },
+  warnings: WarningLog,
+): Promise<void> {
+  const reclaim = parseReclaimPolicy(flags.reclaim ?? 'all');
+  if (flags.compaction !== 'never' && flags.compaction !== 'sample') throw new InputError(null, `--compaction must be never or sample, got '${flags.compaction}'`);
+  const timeline = openTimeline(inputs, flags.inputFormat, { allPages: Boolean(flags.allPages), warn: warnings.add, keepMappings: false });
+  try {
+    const progress = Progress.auto(flags.progress);
+    const outcome = await replayTimeline(timeline, {
+      ...o,
+      hash: flags.hash,
+      verify: flags.verify,
+      reclaim,
+      compaction: flags.compaction,
+      onSample: () => progress.update(timeline.bytesRead, timeline.totalBytes, 0),
+    });
+    progress.done();
+    const doc = buildTimeSeries(outcome, timeline.inputs, TOOL);
+    if (flags.series) writeFileAtomic(flags.series, /\.csv$/i.test(flags.series) ? formatTimeSeriesCsv(doc) : formatTimeSeriesJson(doc));
+    if (flags.chart) writeFileAtomic(flags.chart, timeSeriesChart(doc, flags.chart));
+    const text =
+      flags.format === 'json' ? formatTimeSeriesJson(doc) : flags.format === 'csv' ? formatTimeSeriesCsv(doc) : formatTimeSeriesTable(doc);
+    if (flags.output) writeFileAtomic(flags.output, text);
+    else process.stdout.write(text);
+    warnings.print();
+  } finally {
+    timeline.close();
   }
 }

@@ -9,6 +9,7 @@ import { DEFAULT_METADATA_SIZES, METADATA_OPTIONS } from '../store/metadata.js';
 import { ZPOOL_NAMES } from '../store/zpool.js';
 import { abortAllOutputs } from '../util/atomic-file.js';
 import { REPORT_FORMATS, runAnalyze, type AnalyzeFlags } from './analyze.js';
+import { RECLAIM_HELP } from './parse.js';
 import { DEFAULT_COMPRESSORS } from '../compress/registry.js';
 import { runCapture, type CaptureFlags } from './capture.js';
 import { runClasses } from './classes.js';
@@ -39,9 +40,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--input-format <format>', 'read inputs as this format instead of detecting it').choices(INPUT_FORMATS).default('auto'))
     .option('-p, --pid <pid>', 'capture this live process first (repeatable; Linux, root) and analyze it with the inputs', collect, [])
     .option('--all-pages', 'analyze every page of kernel dumps and process cores, not only those zswap would see')
-    .option('--max-pool-percent <n>', 'model zswap.max_pool_percent (needs --total-ram); refused stores are counted, writeback is not modelled')
+    .option('--max-pool-percent <n>', 'model zswap.max_pool_percent (needs --total-ram); refused stores are counted; the replay over time also writes back')
     .option('--accept-threshold-percent <n>', 'zswap.accept_threshold_percent with --max-pool-percent', '90')
     .option('--total-ram <size>', 'RAM of the modelled machine, e.g. 16G')
+    .option('--reclaim <policy>', `replay over time, sample by sample: which pages zswap holds (${RECLAIM_HELP})`)
+    .option('--compaction <when>', 'replay over time: when zsmalloc compacts: never (memcg reclaim never makes it) or sample (after every sample)', 'never')
+    .option('--series <file>', 'replay over time: write the time series (JSON, or CSV when the name ends in .csv)')
+    .option('--chart <file>', 'replay over time: chart pool + metadata over time (SVG, or PNG when the name ends in .png)')
     .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS).default('table'))
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--fail-under <ratio>', 'exit 1 if any compressor\'s net dedup saving ratio (0..1, metadata included) is below this')

@@ -14,7 +14,7 @@ import { PAGE_SIZE } from '../model/kernel.js';
 import type { HashName } from '../hash/page-hash.js';
 import type { MetadataSizes } from '../store/metadata.js';
 import { buildSizeClassTable, type SizeClassTable } from '../store/zsmalloc-classes.js';
-import { ZsmallocReplica } from '../store/zsmalloc-replica.js';
+import { ZsmallocReplica, type ZsClassStat } from '../store/zsmalloc-replica.js';
 import { ZswapReplica } from '../store/zswap-replica.js';
 import type { PoolLimit } from '../store/zswap-rules.js';
 import { EventBatch, PAGE_EVENT, type Timeline, type TimelineSample } from '../timeline/timeline.js';
@@ -23,8 +23,12 @@ import type { ContentIndex } from './content-index.js';
 import { ContentIndexer } from './content-indexer.js';
 import type { ReclaimPolicy } from './reclaim-policy.js';
 
-/** when the replica runs zs_compact(): never (memcg reclaim never does), or at every sample */
-export type CompactionModel = 'never' | 'sample';
+/**
+ * When the replica runs zs_compact() (the zsmalloc shrinker, under global reclaim or
+ * drop_caches; memcg reclaim never calls it): never, at the end of every sample, or after the
+ * samples listed (when the caller knows the kernel compacted there).
+ */
+export type CompactionModel = 'never' | 'sample' | { readonly samples: readonly number[] };
 
 export interface TimelineReplayOptions {
   compressors: CompressorName[];
@@ -37,6 +41,8 @@ export interface TimelineReplayOptions {
   threads: number;
   reclaim: ReclaimPolicy;
   compaction: CompactionModel;
+  /** add every replica's zsmalloc class statistics to each sample (what debugfs prints) */
+  classStats?: boolean;
   onSample?: (row: SampleFigures) => void;
 }
 
@@ -55,6 +61,9 @@ export interface SamplePages {
   out: number;
   /** of the pages out, zero-filled ones (in the swap zeromap, never in zswap) */
   outZero: number;
+  /** since the first sample: zero-filled pages swapped out and in (vmstat swpout_zero, swpin_zero) */
+  zeroSwapOuts: number;
+  zeroSwapIns: number;
   /** the sample's events */
   events: { appear: number; change: number; gone: number; swapped: number; swapped_in: number };
   /** the policy's decisions at this sample: pages sent out, pages brought back */
@@ -94,6 +103,8 @@ export interface ReplicaFigures {
   dedup_verify_fail: number;
   /** writebacks of a slot whose object other slots still shared: no pool memory freed */
   writeback_shared: number;
+  /** with TimelineReplayOptions.classStats */
+  classes?: ZsClassStat[];
 }
 
 export interface SampleFigures {
@@ -151,6 +162,8 @@ class TimelineReplay {
   private live = 0;
   private out = 0;
   private outZero = 0;
+  private zeroSwapOuts = 0;
+  private zeroSwapIns = 0;
 
   constructor(
     private readonly timeline: Timeline,
@@ -230,11 +243,21 @@ class TimelineReplay {
       await nextTurn();
     }
     this.applyPolicy(t, moves);
-    if (this.opts.compaction === 'sample') for (const r of this.all) r.compact();
+    const compaction = this.opts.compaction;
+    if (compaction === 'sample' || (compaction !== 'never' && compaction.samples.includes(sample.index))) for (const r of this.all) r.compact();
     const row: SampleFigures = {
       index: sample.index,
       time: t,
-      pages: { live: this.live, resident: this.live - this.out, out: this.out, outZero: this.outZero, events, ...moves },
+      pages: {
+        live: this.live,
+        resident: this.live - this.out,
+        out: this.out,
+        outZero: this.outZero,
+        zeroSwapOuts: this.zeroSwapOuts,
+        zeroSwapIns: this.zeroSwapIns,
+        events,
+        ...moves,
+      },
       results: this.replicas.flatMap((r) => [this.figures(r.plain), this.figures(r.dedup)]),
     };
     this.samples.push(row);
@@ -304,6 +327,7 @@ class TimelineReplay {
     const id = this.content[key];
     if (id === ZERO) {
       this.outZero++;
+      this.zeroSwapOuts++;
       return;
     }
     const lengths = this.indexer.index.lengths;
@@ -318,7 +342,10 @@ class TimelineReplay {
   private swapIn(key: number): void {
     this.state[key] = RESIDENT;
     this.out--;
-    if (this.content[key] === ZERO) this.outZero--;
+    if (this.content[key] === ZERO) {
+      this.outZero--;
+      this.zeroSwapIns++;
+    }
     for (const r of this.all) r.load(key);
   }
 
@@ -359,6 +386,7 @@ class TimelineReplay {
       dedup_saved_bytes: o ? o.savedBytes : 0,
       dedup_verify_fail: o ? o.verifyFailures : 0,
       writeback_shared: r.writebackShared,
+      ...(this.opts.classStats ? { classes: pool.classStats() } : {}),
     };
   }
 

@@ -26,13 +26,13 @@ export interface BarChart {
 }
 
 /** Okabe–Ito colours: distinguishable with the common colour-vision deficiencies */
-const COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
+export const COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
 const BAR = 11;
 const GROUP_GAP = 10;
 const LABEL_WIDTH = 150;
 const PLOT_WIDTH = 520;
 const TOP = 46;
-const FONT = 'font-family="DejaVu Sans, Arial, sans-serif"';
+export const FONT = 'font-family="DejaVu Sans, Arial, sans-serif"';
 
 export function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string);
