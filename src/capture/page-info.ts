@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 
+export const PM_SOFT_DIRTY = 55;
 export const PM_EXCLUSIVE = 56;
 export const PM_FILE_OR_SHARED_ANON = 61;
 export const PM_SWAPPED = 62;
@@ -12,6 +13,8 @@ export const PM_PRESENT = 63;
 
 export const KPF_ANON = 12;
 export const KPF_SWAPBACKED = 14;
+export const KPF_COMPOUND_HEAD = 15;
+export const KPF_COMPOUND_TAIL = 16;
 export const KPF_HUGE = 17;
 export const KPF_KSM = 21;
 export const KPF_THP = 22;

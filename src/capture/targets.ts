@@ -51,6 +51,27 @@ export function selectTargets(spec: TargetSpec): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
+/**
+ * The targets at a later sample of a recording: the --pid processes still there, and the
+ * processes of the cgroup (if it still exists) or of the system now. Never an error.
+ */
+export function currentTargets(spec: TargetSpec, cgroupDir: string | null): number[] {
+  const out = new Set<number>();
+  for (const pid of spec.pids) if (fs.existsSync(`/proc/${pid}`)) out.add(pid);
+  if (cgroupDir) {
+    try {
+      cgroupPids(cgroupDir, out);
+    } catch {
+      /* the cgroup went away: its processes with it */
+    }
+  }
+  if (spec.all) {
+    for (const name of fs.readdirSync('/proc')) if (/^\d+$/.test(name)) out.add(Number(name));
+  }
+  out.delete(process.pid);
+  return [...out].sort((a, b) => a - b);
+}
+
 export function processName(pid: number): string {
   try {
     return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();

@@ -1,7 +1,9 @@
 /** `zswap-dedup capture`: live process memory → capture or trace file. */
-import { capture, type CaptureSummary } from '../capture/capture.js';
+import { capture, type CaptureSummary, type IdleChoice, type SampleSchedule } from '../capture/capture.js';
+import type { SampleFigures } from '../capture/recording.js';
 import { renderTextTable } from '../report/text-table.js';
-import { EXIT_OK } from '../util/errors.js';
+import { EXIT_OK, InputError } from '../util/errors.js';
+import { parseIntIn, parseSeconds } from './parse.js';
 import { Progress } from './progress.js';
 import type { WarningLog } from './warnings.js';
 import { TOOL } from './tool.js';
@@ -15,7 +17,26 @@ export interface CaptureFlags {
   shmem?: boolean;
   pfn: boolean;
   hashOnly?: boolean;
+  interval?: string;
+  duration?: string;
+  samples?: string;
+  idle?: IdleChoice;
   progress?: boolean;
+}
+
+export const IDLE_CHOICES: readonly IdleChoice[] = ['auto', 'page_idle', 'soft_dirty', 'none'];
+
+function schedule(flags: CaptureFlags): SampleSchedule {
+  if (flags.interval === undefined) {
+    if (flags.duration !== undefined || flags.samples !== undefined) throw new InputError(null, '--duration and --samples need --interval (the time between samples)');
+    if (flags.idle !== undefined && flags.idle !== 'auto') throw new InputError(null, '--idle needs --interval: idle ages come from comparing samples');
+    return { interval: null, duration: null, samples: null };
+  }
+  return {
+    interval: parseSeconds('--interval', flags.interval),
+    duration: flags.duration === undefined ? null : parseSeconds('--duration', flags.duration),
+    samples: flags.samples === undefined ? null : parseIntIn('--samples', flags.samples, 1, 2 ** 31 - 1),
+  };
 }
 
 /**
@@ -24,6 +45,7 @@ export interface CaptureFlags {
  */
 export async function captureFromFlags(flags: CaptureFlags, log: WarningLog | null = null): Promise<CaptureSummary> {
   const say = log ? log.addText : (text: string) => process.stderr.write(text);
+  const plan = schedule(flags);
   const progress = Progress.auto(flags.progress);
   const summary = await capture({
     targets: { pids: (flags.pid ?? []).map(Number), cgroup: flags.cgroup, all: Boolean(flags.all) },
@@ -32,16 +54,34 @@ export async function captureFromFlags(flags: CaptureFlags, log: WarningLog | nu
     shmem: Boolean(flags.shmem),
     noPfn: flags.pfn === false,
     hashOnly: Boolean(flags.hashOnly),
+    schedule: plan,
+    idle: flags.idle ?? 'auto',
     tool: `${TOOL.name} ${TOOL.version}`,
     warn: (m) => say(`zswap-dedup: warning: ${m}\n`),
     onProgress: (pages) => progress.update(0, 0, pages),
+    onSample: plan.interval === null ? undefined : (f) => {
+      progress.done();
+      say(describeSample(f));
+    },
   });
   progress.done();
   say(describeCapture(summary));
   return summary;
 }
 
+const IDLE_NAMES = {
+  page_idle: 'idle page tracking (not accessed since)',
+  soft_dirty: 'soft-dirty bits (not written since)',
+  none: 'nothing: unknown (this kernel offers neither idle page tracking nor soft-dirty)',
+};
+
 const CONTENT_FROM = { kcore: '/proc/kcore', 'pid-mem': '/proc/PID/mem', both: '/proc/kcore, and /proc/PID/mem where kcore could not deliver a page' };
+
+export function describeSample(f: SampleFigures): string {
+  const changes = f.index === 0 ? '' : `, ${f.appear} new, ${f.change} changed, ${f.gone} gone, ${f.swapped_out} swapped out, ${f.swapped_in} in, ${f.accessed} used since the last`;
+  const exited = f.exited.length ? `; exited: ${f.exited.join(', ')}` : '';
+  return `sample ${f.index} at ${f.time.toFixed(1)} s: ${f.pages} pages (${f.present} mapped, ${f.swapped} swapped) in ${f.processes} process(es)${changes}${exited} [${f.duration_ms} ms]\n`;
+}
 
 export function describeCapture(s: CaptureSummary): string {
   const rows = [['pid', 'comm', 'present', 'captured', 'already', 'swapped', 'file', 'shmem', 'zero-page', 'unreadable']];
@@ -59,7 +99,9 @@ export function describeCapture(s: CaptureSummary): string {
       String(p.unreadable),
     ]);
   }
+  const over = s.interval === null ? '' : `recorded ${s.samples.length} samples ${s.interval} s apart${s.stopped ? ` (stopped early: ${s.stopped})` : ''}; idle ages by ${IDLE_NAMES[s.idle_method]}\n`;
   return (
+    over +
     `captured ${s.pages} pages from ${s.processes.length} process(es); contents from ${CONTENT_FROM[s.content_from]}` +
     `${s.pfn ? `; ${s.shared_physical_pages} physical pages were mapped ${s.shared_references} times by the captured mappings and are counted once` : '; PFNs not used'}\n` +
     renderTextTable(rows, '  ', 'rl') +

@@ -11,10 +11,11 @@ import { abortAllOutputs } from '../util/atomic-file.js';
 import { REPORT_FORMATS, runAnalyze, type AnalyzeFlags } from './analyze.js';
 import { RECLAIM_HELP } from './parse.js';
 import { DEFAULT_COMPRESSORS } from '../compress/registry.js';
-import { runCapture, type CaptureFlags } from './capture.js';
+import { IDLE_CHOICES, runCapture, type CaptureFlags } from './capture.js';
 import { runClasses } from './classes.js';
 import { runConvert, type ConvertFlags } from './convert.js';
 import { EXIT_INPUT, EXIT_INTERNAL, InputError } from '../util/errors.js';
+import { takeStopRequest } from '../util/stop-request.js';
 import { TOOL } from './tool.js';
 
 const CHAIN = ZSMALLOC.chainSize;
@@ -91,6 +92,10 @@ Examples:
     .option('--shmem', 'include shared memory (tmpfs, memfd, SysV, shared anonymous), which zswap also stores')
     .option('--no-pfn', 'without CAP_SYS_ADMIN: go on per process (shared physical pages counted more than once)')
     .option('--hash-only', 'write a trace: hashes, fingerprint and compressed lengths, no page content')
+    .option('--interval <seconds>', 'record over time: a sample every so many seconds (later samples hold only what changed); Ctrl-C ends the recording and keeps it')
+    .option('--duration <seconds>', 'with --interval: stop after this long (also 30s, 5m, 1h)')
+    .option('--samples <n>', 'with --interval: stop after this many samples')
+    .addOption(new Option('--idle <method>', 'with --interval: how to learn how long pages were idle (auto: the best this kernel offers)').choices(IDLE_CHOICES).default('auto'))
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
     .action(async (flags: CaptureFlags) => setExit(await runCapture(flags)));
@@ -112,6 +117,10 @@ export async function main(argv: string[]): Promise<void> {
     // Long runs let the event loop turn between batches, so this runs within one batch's time.
     // process.exit() runs the 'exit' listeners too: targets stopped by --freeze run again.
     process.on(sig, () => {
+      if (takeStopRequest()) {
+        process.stderr.write(`\nzswap-dedup: stopping after this sample (again to interrupt)\n`);
+        return;
+      }
       abortAllOutputs();
       process.stderr.write(`\nzswap-dedup: interrupted\n`);
       process.exit(128 + (sig === 'SIGINT' ? 2 : 15));

@@ -35,6 +35,14 @@ export function parseIntIn(option: string, value: string, min: number, max: numb
   return n;
 }
 
+/** "2", "0.5", "1.5s", "2m", "1h" → seconds (> 0) */
+export function parseSeconds(option: string, value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$/.exec(value);
+  const n = m ? Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 's' | 'm' | 'h'] : NaN;
+  if (!m || !(n > 0)) throw new InputError(null, `${option}: '${value}' is not a positive duration (seconds, or with s, m, h)`);
+  return n;
+}
+
 export function parseRatio(option: string, value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new InputError(null, `${option}: '${value}' is not a number`);
