@@ -164,7 +164,8 @@ export async function capture(opts: CaptureOptions): Promise<CaptureSummary> {
       try {
         freezer?.warnings.forEach(opts.warn);
         if (freezer) testPause();
-        opts.onSample?.(await rec.sample(pids, time));
+        const figures = await rec.sample(pids, time);
+        opts.onSample?.(figures);
       } finally {
         freezer?.thaw();
       }
