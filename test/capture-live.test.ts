@@ -72,6 +72,12 @@ function needRoot(t: TestContext): boolean {
   return false;
 }
 
+/** polls `cond` every 20 ms; false if it did not hold within `ms` */
+async function until(cond: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (cond()) return true;
+  return false;
+}
+
 function state(pid: number): string {
   return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0];
 }
@@ -129,8 +135,8 @@ test('--freeze stops the targets during the capture and they run again after it,
   const out = path.join(dir, 'frozen.zsdc');
   const env = { ...process.env, ZSWAP_DEDUP_TEST_FREEZE_PAUSE_MS: '1500' };
   const cap = spawn(process.execPath, [BIN, 'capture', '--freeze', '-p', String(parent), '-p', String(child), '-o', out], { env, stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 900));
-  assert.equal(state(parent), 'T', 'stopped while capturing');
+  // the capture holds the targets stopped for 1.5 s once it has started (which takes a while on a loaded machine)
+  assert.ok(await until(() => state(parent) === 'T', 15_000), 'stopped while capturing');
   assert.equal(state(child), 'T');
   cap.kill('SIGKILL');
   await new Promise((r) => cap.on('exit', r));
@@ -200,8 +206,8 @@ test('--cgroup: every process of a cgroup v2, frozen with the cgroup freezer and
   const cap = spawn(process.execPath, [BIN, 'capture', '--freeze', '--cgroup', cg, '-o', out], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   cap.stderr!.on('data', (d) => (stderr += String(d)));
-  await new Promise((r) => setTimeout(r, 700));
-  assert.match(fs.readFileSync(path.join(cg, 'cgroup.events'), 'utf8'), /^frozen 1$/m, 'frozen by the cgroup freezer while capturing');
+  const frozen = () => /^frozen 1$/m.test(fs.readFileSync(path.join(cg, 'cgroup.events'), 'utf8'));
+  assert.ok(await until(frozen, 15_000), 'frozen by the cgroup freezer while capturing');
   const code = await new Promise((r) => cap.on('exit', r));
   assert.equal(code, 0, stderr);
   assert.match(fs.readFileSync(path.join(cg, 'cgroup.events'), 'utf8'), /^frozen 0$/m, 'thawed after');
