@@ -72,13 +72,31 @@ test('a file that only starts like an ELF dump is refused with its problem, and 
 test('usage errors exit 2; --help and --version exit 0', () => {
   const good = path.join(dir, 'usage.raw');
   fs.writeFileSync(good, Buffer.alloc(4096, 1));
-  for (const args of [['analyze', '--compressor', 'lz5', good], ['analyze', '--bogus', good], ['analyze'], ['analyze', '--chain-size', '3', good], ['frobnicate']]) {
+  const usage = [
+    ['analyze', '--compressor', 'lz5', good],
+    ['analyze', '--bogus', good],
+    ['analyze'],
+    ['analyze', '--chain-size', '3', good],
+    ['frobnicate'],
+    [],
+    ['analyze', '--fail-under', '5', good],
+    ['analyze', '--fail-under', '0.1', '--fail-on', 'zstd', '-c', 'lzo', good],
+    ['analyze', '--fail-on', 'lz5', good],
+    ['capture', '--pid', 'abc', '-o', path.join(dir, 'never.zsdc')],
+  ];
+  for (const args of usage) {
     const r = runCli(args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.doesNotMatch(r.stderr, /NaN/);
+    // one style: the first line is ours, prefixed with the tool's name
+    assert.match(r.stderr, /^zswap-dedup: |^Usage: zswap-dedup/, `${args.join(' ')}: ${r.stderr}`);
+    if (args.length) assert.match(r.stderr, /^zswap-dedup: /);
   }
+  assert.match(runCli(['capture', '--pid', 'abc', '-o', 'x']).stderr, /^zswap-dedup: --pid: 'abc' is not a process id\n/);
   const help = runCli(['analyze', '--help']);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--compressor <list>/);
+  assert.equal(help.stderr, '');
   assert.match(runCli(['--version']).stdout, /^\d+\.\d+\.\d+/);
 });

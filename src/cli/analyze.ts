@@ -11,11 +11,11 @@ import { buildTimeSeries } from '../report/timeseries.js';
 import { timeSeriesChart } from '../report/timeseries-chart.js';
 import { openTimeline } from '../timeline/open-timeline.js';
 import type { CompressorName } from '../compress/compressor.js';
-import { formatCsv } from '../report/format-csv.js';
-import { formatMarkdown } from '../report/format-markdown.js';
-import { formatTable } from '../report/format-table.js';
-import { buildReport, type AnalyzeReport } from '../report/report.js';
-import { openSource, type InputFormat } from '../sources/open-source.js';
+import { renderReport, type ReportFormat } from '../report/formats.js';
+import { outputWidth } from '../report/text-layout.js';
+import { buildReport } from '../report/report.js';
+import { InputFile } from '../sources/input-file.js';
+import { openByteSource, type InputFormat } from '../sources/open-source.js';
 import type { PageSource } from '../sources/page-source.js';
 import { DEFAULT_METADATA_SIZES, METADATA_OPTIONS, type MetadataFlags, type MetadataSizes } from '../store/metadata.js';
 import type { ZpoolName } from '../store/zpool.js';
@@ -24,12 +24,11 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { EXIT_OK, EXIT_THRESHOLD, InputError } from '../util/errors.js';
 import { parseCompressorList, parseIntIn, parseRatio, parseReclaimPolicy, parseSize } from './parse.js';
 import { captureFromFlags } from './capture.js';
+import { belowThreshold, parseFailOn } from './fail-under.js';
+import { openInputs } from './inputs.js';
 import { Progress } from './progress.js';
 import { WarningLog } from './warnings.js';
 import { TOOL } from './tool.js';
-
-export const REPORT_FORMATS = ['table', 'json', 'csv', 'markdown'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface AnalyzeFlags extends MetadataFlags {
   compressor: string;
@@ -46,6 +45,9 @@ export interface AnalyzeFlags extends MetadataFlags {
   format: ReportFormat;
   output?: string;
   failUnder?: string;
+  failOn: string;
+  /** --no-pfn for the capture of --pid */
+  pfn: boolean;
   progress?: boolean;
   threads: string;
   /** capture these processes first and analyze them with the inputs */
@@ -79,25 +81,13 @@ function metadataSizes(flags: AnalyzeFlags): MetadataSizes {
   return sizes;
 }
 
-export function renderReport(report: AnalyzeReport, format: ReportFormat): string {
-  switch (format) {
-    case 'json':
-      return JSON.stringify(report, null, 2) + '\n';
-    case 'csv':
-      return formatCsv(report);
-    case 'markdown':
-      return formatMarkdown(report);
-    default:
-      return formatTable(report);
-  }
-}
-
 export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise<number> {
   const compressors = parseCompressorList(flags.compressor);
   const chainSize = parseIntIn('--chain-size', flags.chainSize, ZSMALLOC.chainSize.min, ZSMALLOC.chainSize.max);
   const limit = poolLimit(flags);
   const metadata = metadataSizes(flags);
   const failUnder = flags.failUnder === undefined ? null : parseRatio('--fail-under', flags.failUnder);
+  const failOn = parseFailOn(flags.failOn, compressors);
   const threads = parseIntIn('--threads', flags.threads, 1, 64);
   const hashWidth = PAGE_HASHES[flags.hash].bits;
   const hashBits = flags.hashBits === undefined ? hashWidth : parseIntIn('--hash-bits', flags.hashBits, 1, hashWidth);
@@ -105,6 +95,7 @@ export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise
   const sources: PageSource[] = [];
   const warnings = new WarningLog();
   let captureDir: string | null = null;
+  let liveCapture: { file: string; name: string } | null = null;
   const removeCaptureDir = () => {
     if (captureDir) fs.rmSync(captureDir, { recursive: true, force: true });
   };
@@ -112,18 +103,21 @@ export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise
     if (flags.pid?.length) {
       captureDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zswap-dedup-'));
       process.once('exit', removeCaptureDir); // interrupted (signal handlers exit)
-      const file = path.join(captureDir, `pids-${flags.pid.join('-')}.zsdc`);
-      await captureFromFlags({ pid: flags.pid, output: file, pfn: true, progress: flags.progress }, warnings);
-      inputs = [...inputs, file];
+      const file = path.join(captureDir, 'live.zsdc');
+      await captureFromFlags({ pid: flags.pid, output: file, pfn: flags.pfn, progress: flags.progress }, warnings);
+      liveCapture = { file, name: `live capture of pid ${flags.pid.join(', ')}` };
     }
-    if (inputs.length === 0) throw new InputError(null, 'nothing to analyze: give input files or --pid');
+    if (inputs.length === 0 && !liveCapture) throw new InputError(null, 'nothing to analyze: give input files or --pid');
     if (flags.reclaim !== undefined || flags.series !== undefined || flags.chart !== undefined) {
       if (failUnder !== null) throw new InputError(null, '--fail-under applies to the snapshot report, not to a replay over time (--reclaim, --series, --chart)');
       if (flags.zpool !== 'zsmalloc') throw new InputError(null, 'the replay over time models zsmalloc only (--zpool zsmalloc)');
-      await runTimeline(inputs, flags, { compressors, chainSize, hashBits, limit, metadata, threads }, warnings);
+      await runTimeline(liveCapture ? [...inputs, liveCapture.file] : inputs, flags, { compressors, chainSize, hashBits, limit, metadata, threads }, warnings);
       return EXIT_OK;
     }
-    for (const p of inputs) sources.push(openSource(p, flags.inputFormat, { allPages: Boolean(flags.allPages), warn: warnings.add, keepMappings: false }));
+    const sourceOptions = { allPages: Boolean(flags.allPages), warn: warnings.add, keepMappings: false };
+    const opened = await openInputs(inputs, flags.inputFormat, sourceOptions);
+    sources.push(...opened.sources);
+    if (liveCapture) sources.push(openByteSource(InputFile.fromFd(fs.openSync(liveCapture.file, 'r'), liveCapture.name), 'capture', sourceOptions));
     const progress = Progress.auto(flags.progress);
     const outcome = await replay(sources, {
       compressors,
@@ -138,13 +132,13 @@ export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise
       onProgress: (p) => progress.update(p.bytesRead, p.totalBytes, p.pages),
     });
     progress.done();
-    const report = buildReport(outcome, TOOL);
-    const text = renderReport(report, flags.format);
+    const report = buildReport(outcome, TOOL, { warnings: opened.warnings });
+    const text = renderReport(report, flags.format, { width: flags.output ? 80 : outputWidth() });
     if (flags.output) writeFileAtomic(flags.output, text);
     else process.stdout.write(text);
     warnings.print();
     if (failUnder !== null) {
-      const low = report.results.filter((r) => r.saving && r.saving.net_ratio < failUnder);
+      const low = belowThreshold(report, failUnder, failOn);
       if (low.length) {
         for (const r of low) {
           process.stderr.write(`zswap-dedup: ${r.compressor}: net dedup saving ${r.saving!.net_ratio.toFixed(4)} is below --fail-under ${failUnder}\n`);

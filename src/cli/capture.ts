@@ -1,9 +1,9 @@
 /** `zswap-dedup capture`: live process memory → capture or trace file. */
 import { capture, type CaptureSummary, type IdleChoice, type SampleSchedule } from '../capture/capture.js';
 import type { SampleFigures } from '../capture/recording.js';
-import { renderTextTable } from '../report/text-table.js';
+import { renderTable } from '../report/text-layout.js';
 import { EXIT_OK, InputError } from '../util/errors.js';
-import { parseIntIn, parseSeconds } from './parse.js';
+import { parseIntIn, parsePid, parseSeconds } from './parse.js';
 import { Progress } from './progress.js';
 import type { WarningLog } from './warnings.js';
 import { TOOL } from './tool.js';
@@ -48,7 +48,7 @@ export async function captureFromFlags(flags: CaptureFlags, log: WarningLog | nu
   const plan = schedule(flags);
   const progress = Progress.auto(flags.progress);
   const summary = await capture({
-    targets: { pids: (flags.pid ?? []).map(Number), cgroup: flags.cgroup, all: Boolean(flags.all) },
+    targets: { pids: (flags.pid ?? []).map(parsePid), cgroup: flags.cgroup, all: Boolean(flags.all) },
     output: flags.output,
     freeze: Boolean(flags.freeze),
     shmem: Boolean(flags.shmem),
@@ -104,7 +104,7 @@ export function describeCapture(s: CaptureSummary): string {
     over +
     `captured ${s.pages} pages from ${s.processes.length} process(es); contents from ${CONTENT_FROM[s.content_from]}` +
     `${s.pfn ? `; ${s.shared_physical_pages} physical pages were mapped ${s.shared_references} times by the captured mappings and are counted once` : '; PFNs not used'}\n` +
-    renderTextTable(rows, '  ', 'rl') +
+    renderTable(rows, '  ', 'rl') +
     '\n  (already: present pages whose physical page was captured before; file/shmem: left out of scope; swapped: not readable)\n'
   );
 }

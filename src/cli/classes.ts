@@ -2,7 +2,7 @@
 import { PAGE_SIZE, ZSMALLOC } from '../model/kernel.js';
 import { buildSizeClassTable } from '../store/zsmalloc-classes.js';
 import { parseIntIn } from './parse.js';
-import { renderTextTable } from '../report/text-table.js';
+import { renderTable } from '../report/text-layout.js';
 
 export function runClasses(flags: { chainSize: string; format: 'table' | 'csv' }): number {
   const table = buildSizeClassTable(parseIntIn('--chain-size', flags.chainSize, ZSMALLOC.chainSize.min, ZSMALLOC.chainSize.max));
@@ -21,7 +21,7 @@ export function runClasses(flags: { chainSize: string; format: 'table' | 'csv' }
   } else {
     process.stdout.write(
       `zsmalloc size classes (chain size ${table.chainSize}): ${table.classes.length} distinct, huge from ${table.hugeClassSize} bytes\n` +
-        renderTextTable([head, ...rows]) + '\n',
+        renderTable([head, ...rows]) + '\n',
     );
   }
   return 0;

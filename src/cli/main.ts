@@ -8,14 +8,16 @@ import { INPUT_FORMATS } from '../sources/open-source.js';
 import { DEFAULT_METADATA_SIZES, METADATA_OPTIONS } from '../store/metadata.js';
 import { ZPOOL_NAMES } from '../store/zpool.js';
 import { abortAllOutputs } from '../util/atomic-file.js';
-import { REPORT_FORMATS, runAnalyze, type AnalyzeFlags } from './analyze.js';
+import { runAnalyze, type AnalyzeFlags } from './analyze.js';
 import { RECLAIM_HELP } from './parse.js';
+import { REPORT_FORMATS } from '../report/formats.js';
 import { DEFAULT_COMPRESSORS } from '../compress/registry.js';
 import { IDLE_CHOICES, runCapture, type CaptureFlags } from './capture.js';
 import { runClasses } from './classes.js';
 import { runConvert, type ConvertFlags } from './convert.js';
 import { EXIT_INPUT, EXIT_INTERNAL, InputError } from '../util/errors.js';
 import { takeStopRequest } from '../util/stop-request.js';
+import { examples } from './examples.js';
 import { TOOL } from './tool.js';
 
 const CHAIN = ZSMALLOC.chainSize;
@@ -25,6 +27,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description(`How much memory would a deduplicating zswap save? Replays memory pages through a replica of the ${KERNEL_NAME} zswap store, with and without dedup.`)
     .version(TOOL.version)
     .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      // help on stdout; every error one line, prefixed like the tool's own
+      outputError: (str, write) => write(`${TOOL.name}: ${str.replace(/^error: /, '')}`),
+    })
     .exitOverride();
 
   const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -40,6 +46,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-verify', 'decide content identity by a 128-bit fingerprint instead of comparing bytes')
     .addOption(new Option('--input-format <format>', 'read inputs as this format instead of detecting it').choices(INPUT_FORMATS).default('auto'))
     .option('-p, --pid <pid>', 'capture this live process first (repeatable; Linux, root) and analyze it with the inputs', collect, [])
+    .option('--no-pfn', 'with --pid, without CAP_SYS_ADMIN: capture per process (shared physical pages counted more than once)')
     .option('--all-pages', 'analyze every page of kernel dumps and process cores, not only those zswap would see')
     .option('--max-pool-percent <n>', 'model zswap.max_pool_percent (needs --total-ram); refused stores are counted; the replay over time also writes back')
     .option('--accept-threshold-percent <n>', 'zswap.accept_threshold_percent with --max-pool-percent', '90')
@@ -50,7 +57,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--chart <file>', 'replay over time: chart pool + metadata over time (SVG, or PNG when the name ends in .png)')
     .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS).default('table'))
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
-    .option('--fail-under <ratio>', 'exit 1 if any compressor\'s net dedup saving ratio (0..1, metadata included) is below this')
+    .option('--fail-under <ratio>', 'exit 1 if the net dedup saving ratio (0..1, pool and metadata counted) is below this')
+    .option('--fail-on <which>', 'whose saving --fail-under checks: best (the headline\'s compressor), all (every compressor must reach it) or a compressor name', 'all')
     .option('--threads <n>', 'threads compressing pages', String(Math.min(8, os.availableParallelism())))
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress');
@@ -63,10 +71,8 @@ function buildProgram(setExit: (code: number) => void): Command {
 Metadata sizes (hidden options, bytes): ${METADATA_OPTIONS.map((o) => `--${o.option}`).join(', ')}.
 Exit codes: 0 done, 1 --fail-under not met, 2 bad input or usage, 3 internal error.
 
-Examples:
-  zswap-dedup analyze fixtures/sample-pages.raw
-  zswap-dedup analyze --compressor all --format json -o report.json dump.raw
-  zswap-dedup analyze --fail-under 0.05 trace.zsdc`,
+Examples (the files are in the package's fixtures/):
+${examples('analyze')}`,
   );
   analyze.action(async (inputs: string[], flags: AnalyzeFlags) => setExit(await runAnalyze(inputs, flags)));
 
@@ -79,6 +85,7 @@ Examples:
     .addOption(new Option('--input-format <format>', 'read inputs as this format instead of detecting it').choices(INPUT_FORMATS).default('auto'))
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
+    .addHelpText('after', `\nExamples:\n${examples('convert')}`)
     .action(async (inputs: string[], flags: ConvertFlags) => setExit(await runConvert(inputs, flags)));
 
   program
@@ -98,6 +105,7 @@ Examples:
     .addOption(new Option('--idle <method>', 'with --interval: how to learn how long pages were idle (auto: the best this kernel offers)').choices(IDLE_CHOICES).default('auto'))
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
+    .addHelpText('after', `\nExamples:\n${examples('capture')}`)
     .action(async (flags: CaptureFlags) => setExit(await runCapture(flags)));
 
   program
@@ -105,6 +113,7 @@ Examples:
     .description('print the zsmalloc size classes of the modelled kernel (computed as zs_create_pool() does)')
     .option('--chain-size <n>', `CONFIG_ZSMALLOC_CHAIN_SIZE (${CHAIN.min}..${CHAIN.max})`, String(CHAIN.default))
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'csv']).default('table'))
+    .addHelpText('after', `\nExamples:\n${examples('classes')}`)
     .action((flags: { chainSize: string; format: 'table' | 'csv' }) => setExit(runClasses(flags)));
 
   return program;
@@ -132,7 +141,8 @@ export async function main(argv: string[]): Promise<void> {
     abortAllOutputs();
     if (e instanceof CommanderError) {
       // commander has printed its message already
-      const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
+      // --help and --version: 0; help shown because a command is missing ('commander.help'): usage error
+      const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version';
       process.exitCode = ok ? 0 : EXIT_INPUT;
       return;
     }

@@ -43,9 +43,11 @@ export function parseSeconds(option: string, value: string): number {
   return n;
 }
 
+/** a ratio 0..1 (not a percentage: 5 % is 0.05) */
 export function parseRatio(option: string, value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new InputError(null, `${option}: '${value}' is not a number`);
+  if (n < 0 || n > 1) throw new InputError(null, `${option}: ${value} is outside 0..1 (a ratio: 0.05 means 5 %)`);
   return n;
 }
 
@@ -67,3 +69,7 @@ export function parseReclaimPolicy(text: string): ReclaimPolicy {
   throw new InputError(null, `--reclaim must be ${RECLAIM_HELP}, got '${text}'`);
 }
 
+export function parsePid(value: string): number {
+  if (!/^\s*\d+\s*$/.test(value) || Number(value) <= 0) throw new InputError(null, `--pid: '${value}' is not a process id`);
+  return Number(value);
+}

@@ -1,7 +1,9 @@
-/** CSV: one row per (compressor, dedup) result, for spreadsheets and CI artifacts. */
+/** CSV: one row per (compressor, dedup) result, for spreadsheets and CI artifacts (RFC 4180 quoting by csv-stringify). */
+import { stringify } from 'csv-stringify/sync';
 import type { AnalyzeReport, StoreResult } from './report.js';
 
 const COLUMNS: [string, (r: StoreResult, rep: AnalyzeReport) => string | number | boolean][] = [
+  ['inputs', (_r, rep) => rep.inputs.map((i) => i.path).join(' ')],
   ['compressor', (r) => r.compressor],
   ['dedup', (r) => r.dedup],
   ['zpool', (_r, rep) => rep.config.zpool],
@@ -28,7 +30,7 @@ const COLUMNS: [string, (r: StoreResult, rep: AnalyzeReport) => string | number 
 ];
 
 export function formatCsv(report: AnalyzeReport): string {
-  const lines = [COLUMNS.map(([name]) => name).join(',')];
-  for (const r of report.results) lines.push(COLUMNS.map(([, get]) => String(get(r, report))).join(','));
-  return lines.join('\n') + '\n';
+  const rows = report.results.map((r) => COLUMNS.map(([, get]) => get(r, report)));
+  const text = stringify(rows, { header: true, columns: COLUMNS.map(([name]) => name), cast: { boolean: (b) => String(b) } });
+  return text.endsWith('\n') ? text : `${text}\n`;
 }

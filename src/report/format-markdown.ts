@@ -1,20 +1,25 @@
-/** Markdown: the same numbers as the table, for pull requests and CI summaries. */
+/** Markdown: the headline, the warnings and the main table, for pull requests and CI summaries. */
 import type { AnalyzeReport } from './report.js';
-import { fixed2, int, mib, pct } from './text-table.js';
+import { bytes, fixed2, int, pct } from './units.js';
 
-const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+/** table cells must not break the row */
+const cell = (v: string | number) => String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const row = (cells: (string | number)[]) => `| ${cells.map(cell).join(' | ')} |`;
 
 export function formatMarkdown(report: AnalyzeReport): string {
   const out: string[] = [];
   const p = report.pages;
   out.push(`## zswap-dedup: ${report.inputs.map((i) => `\`${i.path}\``).join(', ')}`, '');
+  if (report.headline) out.push(`**${report.headline.text}**`, '');
+  for (const w of report.warnings) out.push(`> **Warning:** ${w.message}`, '>');
+  if (report.warnings.length) out.splice(out.length - 1, 1, '');
   out.push(
     `${int(p.total)} pages: ${int(p.zero)} zero-filled (swap zeromap), ${int(p.nonzero)} to zswap, ${int(p.distinct_contents)} distinct contents. ` +
       `Replica of ${report.kernel_model} zswap on ${report.config.zpool}; hash ${report.config.hash} (${report.config.identity === 'bytes' ? 'byte-verified' : '128-bit fingerprint identity'}).`,
     '',
   );
   out.push(
-    row(['compressor', 'dedup', 'stored pages', 'rejected', 'unique objects', 'compressed MiB', 'pool pages', 'pool MiB', 'metadata MiB', 'pool + metadata MiB', 'net saving']),
+    row(['compressor', 'dedup', 'stored pages', 'rejected', 'unique objects', 'compressed', 'pool pages', 'pool', 'metadata', 'pool + metadata', 'net saving']),
     row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
   );
   for (const r of report.results) {
@@ -25,12 +30,12 @@ export function formatMarkdown(report: AnalyzeReport): string {
         int(r.stored_pages),
         int(r.rejected_pages),
         r.dedup ? int(r.unique_objects!) : '',
-        mib(r.compressed_bytes),
+        bytes(r.compressed_bytes),
         int(r.pool_pages),
-        mib(r.pool_bytes),
-        mib(r.metadata_bytes),
-        mib(r.total_bytes),
-        r.saving ? `${mib(r.saving.net_bytes)} MiB (${pct(r.saving.net_ratio)})` : '',
+        bytes(r.pool_bytes),
+        bytes(r.metadata_bytes),
+        bytes(r.total_bytes),
+        r.saving ? `${bytes(r.saving.net_bytes)} (${pct(r.saving.net_ratio)})` : '',
       ]),
     );
   }

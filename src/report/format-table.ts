@@ -1,7 +1,20 @@
-/** The human report: compressors side by side, without and with dedup. */
+/**
+ * The human report: the answer first (headline, warnings), then the inputs, the compressors side
+ * by side without and with dedup, and the details. Each section is a function of the report;
+ * a new section (say, a time series) is one more entry in SECTIONS.
+ */
 import { PAGE_SIZE } from '../model/kernel.js';
-import type { AnalyzeReport, StoreResult } from './report.js';
-import { fixed2, int, mib, pct, renderTextTable } from './text-table.js';
+import type { AnalyzeReport, HistogramRow, StoreResult } from './report.js';
+import { renderFitted, renderTable } from './text-layout.js';
+import { bytes, fixed2, int, pct } from './units.js';
+import { delivery } from './warnings.js';
+
+export interface LayoutOptions {
+  /** columns available (the terminal's, or 80) */
+  width: number;
+}
+
+type Section = (report: AnalyzeReport, layout: LayoutOptions) => string[];
 
 type Row = [label: string, value: (r: StoreResult) => string];
 
@@ -11,16 +24,92 @@ const ROWS: Row[] = [
   ['unique objects', (r) => (r.dedup ? int(r.unique_objects!) : '-')],
   ['duplicate pages', (r) => (r.dedup ? int(r.duplicate_pages!) : '-')],
   ['compressions', (r) => int(r.compressions)],
-  ['compressed MiB', (r) => mib(r.compressed_bytes)],
+  ['compressed', (r) => bytes(r.compressed_bytes)],
   ['pool pages', (r) => int(r.pool_pages)],
-  ['pool MiB', (r) => mib(r.pool_bytes)],
-  ['metadata MiB', (r) => mib(r.metadata_bytes)],
-  ['pool + metadata MiB', (r) => mib(r.total_bytes)],
-  ['net dedup saving MiB', (r) => (r.saving ? mib(r.saving.net_bytes) : '-')],
-  ['net dedup saving', (r) => (r.saving ? pct(r.saving.net_ratio) : '-')],
+  ['pool', (r) => bytes(r.pool_bytes)],
+  ['metadata', (r) => bytes(r.metadata_bytes)],
+  ['pool + metadata', (r) => bytes(r.total_bytes)],
+  ['net dedup saving', (r) => (r.saving ? bytes(r.saving.net_bytes) : '-')],
+  ['net dedup saving %', (r) => (r.saving ? pct(r.saving.net_ratio) : '-')],
 ];
 
-function rejectNote(report: AnalyzeReport): string[] {
+const compressorsOf = (report: AnalyzeReport) => [...new Set(report.results.map((r) => r.compressor))];
+const resultOf = (report: AnalyzeReport, compressor: string, dedup: boolean) => report.results.find((r) => r.compressor === compressor && r.dedup === dedup)!;
+
+const header: Section = (report, { width }) => {
+  const c = report.config;
+  const lines = wrap(
+    `${report.tool.name} ${report.tool.version} · ${report.kernel_model} zswap replica · ${c.zpool}` +
+      (c.zpool === 'zsmalloc' ? ` (chain ${c.zsmalloc_chain_size})` : '') +
+      ` · ${c.hash}, ${c.identity === 'bytes' ? 'verified byte by byte' : 'identity by 128-bit fingerprint'}`,
+    width,
+  );
+  if (c.pool_limit) lines.push(`pool limit ${int(c.pool_limit.max_pages)} pages, accepting again at ${int(c.pool_limit.accept_threshold_pages)}`);
+  return lines;
+};
+
+/** one paragraph, wrapped at word boundaries to the width */
+function wrap(text: string, width: number, indent = ''): string[] {
+  const lines: string[] = [];
+  let line = indent;
+  for (const word of text.split(' ')) {
+    if (line.length > indent.length && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + '  ';
+    }
+    line += (line.trim() === '' ? '' : ' ') + word;
+  }
+  if (line.trim() !== '') lines.push(line);
+  return lines;
+}
+
+const headline: Section = (report, { width }) => {
+  const lines = report.headline ? ['', ...wrap(report.headline.text, width)] : [];
+  for (const w of report.warnings) lines.push(...wrap(`warning: ${w.message}`, width));
+  return lines;
+};
+
+const inputs: Section = (report, { width }) => {
+  const lines = [''];
+  for (const i of report.inputs) {
+    const shared = i.distinct_contents === undefined ? '' : `, ${int(i.distinct_contents)} distinct, ${int(i.pages_shared_with_other_inputs!)} shared with other inputs`;
+    lines.push(...wrap(`input ${i.path} (${i.format}, ${int(i.pages)} pages, ${bytes(i.pages * PAGE_SIZE)}, ${int(i.zero_pages)} zero${shared})`, width));
+    const d = delivery(i.info);
+    if (d && d.leftOut > 0) lines.push(...wrap(`delivered ${int(d.delivered)} of the ${int(d.dumped)} pages it holds; left out: ${d.leftOutBy}`, width, '  '));
+  }
+  const p = report.pages;
+  lines.push(...wrap(`pages ${int(p.total)} total · ${int(p.zero)} zero-filled (swap zeromap, never in zswap) · ${int(p.nonzero)} to zswap · ${int(p.distinct_contents)} distinct contents`, width));
+  return lines;
+};
+
+/** one row per compressor: the figures the headline comes from, readable with all seven */
+const overview: Section = (report) => {
+  const rows = [['', 'pool + metadata', 'with dedup', 'net saving', '%', 'duplicate pages']];
+  for (const name of compressorsOf(report)) {
+    const p = resultOf(report, name, false);
+    const d = resultOf(report, name, true);
+    rows.push([name, bytes(p.total_bytes), bytes(d.total_bytes), bytes(d.saving!.net_bytes), pct(d.saving!.net_ratio), int(d.duplicate_pages!)]);
+  }
+  return ['', renderTable(rows)];
+};
+
+const details: Section = (report, { width }) => {
+  const compressors = compressorsOf(report);
+  const rows = [[''], ['']];
+  for (const name of compressors) rows[0].push('', name);
+  for (let i = 0; i < compressors.length; i++) rows[1].push('no dedup', 'dedup');
+  for (const [label, value] of ROWS) {
+    const row = [label];
+    for (const name of compressors) for (const dedup of [false, true]) row.push(value(resultOf(report, name, dedup)));
+    rows.push(row);
+  }
+  const lines = ['', renderFitted(rows, width, 1, 2)];
+  const notes = rejectNotes(report);
+  if (notes.length) lines.push('', 'rejected pages:', ...notes);
+  return lines;
+};
+
+function rejectNotes(report: AnalyzeReport): string[] {
   const notes: string[] = [];
   for (const r of report.results) {
     if (r.dedup) continue;
@@ -34,83 +123,66 @@ function rejectNote(report: AnalyzeReport): string[] {
   return notes;
 }
 
-export function formatTable(report: AnalyzeReport): string {
-  const out: string[] = [];
-  const c = report.config;
-  out.push(
-    `${report.tool.name} ${report.tool.version} · replica of the zswap store of ${report.kernel_model} · ${c.zpool}` +
-      (c.zpool === 'zsmalloc' ? ` (chain ${c.zsmalloc_chain_size})` : '') +
-      ` · ${c.hash}, ${c.identity === 'bytes' ? 'matches verified byte by byte' : 'identity by 128-bit fingerprint'}`,
-  );
-  if (c.pool_limit) out.push(`pool limit ${int(c.pool_limit.max_pages)} pages, accepting again at ${int(c.pool_limit.accept_threshold_pages)}`);
-  for (const i of report.inputs) {
-    const shared = i.distinct_contents === undefined ? '' : `, ${int(i.distinct_contents)} distinct, ${int(i.pages_shared_with_other_inputs!)} pages shared with other inputs`;
-    out.push(`input  ${i.path}  (${i.format}, ${int(i.pages)} pages, ${mib(i.pages * PAGE_SIZE)} MiB, ${int(i.zero_pages)} zero${shared})`);
-  }
-  const p = report.pages;
-  out.push(
-    `pages  ${int(p.total)} total · ${int(p.zero)} zero-filled (swap zeromap, never in zswap) · ${int(p.nonzero)} to zswap · ${int(p.distinct_contents)} distinct contents`,
-  );
-  out.push('');
+const summary: Section = (report, { width }) => {
+  const rows = [['', 'dedup', 'compress', 'dedup × compress', 'memory ratio', 'with dedup']];
+  for (const s of report.summary) rows.push([s.compressor, fixed2(s.dedup), fixed2(s.compress), fixed2(s.dedup_x_compress), fixed2(s.memory_ratio), fixed2(s.memory_ratio_dedup)]);
+  return ['', ...wrap('ratios (zdb style, of the logical bytes of stored pages; memory ratio: with pool and metadata):', width), renderTable(rows, '  ')];
+};
 
-  const compressors = [...new Set(report.results.map((r) => r.compressor))];
-  const head1 = [''];
-  const head2 = [''];
-  for (const name of compressors) head1.push('', name);
-  for (let i = 0; i < compressors.length; i++) head2.push('no dedup', 'dedup');
-  const rows = [head1, head2];
-  for (const [label, value] of ROWS) {
-    const row = [label];
-    for (const name of compressors) {
-      for (const dedup of [false, true]) row.push(value(report.results.find((r) => r.compressor === name && r.dedup === dedup)!));
-    }
-    rows.push(row);
+/** The histogram of the compressor the headline names (objects and pages are the same for every compressor; bytes differ). */
+const histogram: Section = (report, { width }) => {
+  const name = report.headline?.best_compressor;
+  const r = name ? resultOf(report, name, true) : undefined;
+  if (!r?.refcount_histogram?.length) return [];
+  const total: HistogramRow = { refcnt: 0, objects: 0, allocated_bytes: 0, referenced_pages: 0, referenced_bytes: 0 };
+  const rows = [['refcnt', 'objects', 'allocated', 'pages', 'referenced']];
+  for (const b of r.refcount_histogram) {
+    rows.push([int(b.refcnt), int(b.objects), bytes(b.allocated_bytes), int(b.referenced_pages), bytes(b.referenced_bytes)]);
+    total.objects += b.objects;
+    total.allocated_bytes += b.allocated_bytes;
+    total.referenced_pages += b.referenced_pages;
+    total.referenced_bytes += b.referenced_bytes;
   }
-  out.push(renderTextTable(rows));
-  const notes = rejectNote(report);
-  if (notes.length) out.push('', 'rejected pages:', ...notes);
+  rows.push(['total', int(total.objects), bytes(total.allocated_bytes), int(total.referenced_pages), bytes(total.referenced_bytes)]);
+  const others = compressorsOf(report).length > 1 ? '; the JSON report has every compressor\'s' : '';
+  return ['', ...wrap(`refcount histogram (${r.compressor} with dedup, the best compressor${others}; bucket n holds refcounts above n/2 up to n):`, width), renderTable(rows, '  ')];
+};
 
-  out.push('', 'summary (zdb style; ratios of logical bytes of stored pages):');
-  for (const s of report.summary) {
-    out.push(
-      `  ${s.compressor}: dedup = ${fixed2(s.dedup)}, compress = ${fixed2(s.compress)}, dedup × compress = ${fixed2(s.dedup_x_compress)}; ` +
-        `with pool and metadata: ${fixed2(s.memory_ratio)} → ${fixed2(s.memory_ratio_dedup)}`,
-    );
-  }
+const topDuplicates: Section = (report, { width }) => {
+  if (!report.top_duplicates.length) return [];
+  const rows = [['pages', report.hash.name, 'content']];
+  const room = Math.max(20, width - 2 - Math.max(...report.top_duplicates.map((d) => int(d.pages).length), 5) - 2 - report.top_duplicates[0].hash.length - 2);
+  const cut = (t: string) => (t.length > room ? `${t.slice(0, room - 1)}…` : t);
+  for (const d of report.top_duplicates) rows.push([int(d.pages), d.hash, cut(d.description)]);
+  return ['', 'top duplicated contents (non-zero):', renderTable(rows, '  ', 'rll')];
+};
 
-  const first = report.results.find((r) => r.dedup);
-  if (first?.refcount_histogram?.length) {
-    out.push('', `refcount histogram (${first.compressor} with dedup; bucket n holds refcounts above n/2 up to n):`);
-    const h = [['refcnt', 'objects', 'alloc MiB', 'pages', 'referenced MiB']];
-    for (const b of first.refcount_histogram) {
-      h.push([String(b.refcnt), int(b.objects), mib(b.allocated_bytes), int(b.referenced_pages), mib(b.referenced_bytes)]);
-    }
-    out.push(renderTextTable(h, '  '));
-  }
-
-  if (report.top_duplicates.length) {
-    out.push('', 'top duplicated contents (non-zero):');
-    const t = [['pages', report.hash.name, 'content']];
-    for (const d of report.top_duplicates) t.push([int(d.pages), d.hash, d.description]);
-    out.push(renderTextTable(t, '  ', 'rll'));
-  }
-
-  if (report.sharing_matrix) {
-    out.push('', 'sharing between inputs (row: pages of that input whose content the column input holds too; diagonal: held more than once):');
-    const names = report.sharing_matrix.inputs.map((_p, i) => `#${i + 1}`);
-    const m = [['', ...names]];
-    report.sharing_matrix.pages.forEach((row, i) => m.push([`#${i + 1} ${report.sharing_matrix!.inputs[i]}`, ...row.map(int)]));
-    out.push(renderTextTable(m, '  '));
-  }
-
-  const hsh = report.hash;
-  out.push(
+const sharing: Section = (report, { width }) => {
+  const m = report.sharing_matrix;
+  if (!m) return [];
+  const rows = [['', ...m.inputs.map((_p, i) => `#${i + 1}`)]];
+  m.pages.forEach((row, i) => rows.push([`#${i + 1}`, ...row.map(int)]));
+  return [
     '',
-    `hash collisions: ${hsh.name} over ${int(hsh.distinct_contents)} distinct contents, ${int(hsh.hash_matches)} hash matches, ` +
-      `${int(hsh.verify_failures)} of them different contents`,
-  );
-  const ct = [['bits', 'colliding pairs', 'expected if uniform']];
-  for (const r of hsh.collisions) ct.push([String(r.bits), int(r.pairs), r.expected_pairs < 0.01 ? r.expected_pairs.toExponential(1) : r.expected_pairs.toFixed(2)]);
-  out.push(renderTextTable(ct, '  '));
-  return out.join('\n') + '\n';
+    ...wrap('sharing between inputs (row: pages of that input whose content the column input holds too; diagonal: held more than once):', width),
+    ...m.inputs.map((p, i) => `  #${i + 1} ${p}`),
+    renderFitted(rows, width, 1, 1, '  '),
+  ];
+};
+
+const collisions: Section = (report, { width }) => {
+  const h = report.hash;
+  const rows = [['bits', 'colliding pairs', 'expected if uniform']];
+  for (const r of h.collisions) rows.push([String(r.bits), int(r.pairs), r.expected_pairs < 0.01 ? r.expected_pairs.toExponential(1) : r.expected_pairs.toFixed(2)]);
+  return [
+    '',
+    ...wrap(`hash collisions: ${h.name} over ${int(h.distinct_contents)} distinct contents, ${int(h.hash_matches)} hash matches, ${int(h.verify_failures)} of them different contents`, width),
+    renderTable(rows, '  '),
+  ];
+};
+
+export const SECTIONS: Section[] = [header, headline, inputs, overview, details, summary, histogram, topDuplicates, sharing, collisions];
+
+export function formatTable(report: AnalyzeReport, layout: LayoutOptions = { width: 80 }): string {
+  return SECTIONS.flatMap((s) => s(report, layout)).join('\n') + '\n';
 }

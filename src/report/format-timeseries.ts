@@ -1,7 +1,8 @@
 /** The time series for people (a table per sample and a summary line per compressor) and as CSV. */
 import type { ReplicaFigures, SampleFigures } from '../replay/timeline-replay.js';
 import type { TimeSeriesDocument, TimeSeriesSummary } from './timeseries.js';
-import { int, mib, pct, renderTextTable } from './text-table.js';
+import { renderTable } from './text-layout.js';
+import { bytes, int, pct } from './units.js';
 
 const seconds = (t: number): string => (Number.isInteger(t) ? `${t}` : t.toFixed(1));
 
@@ -10,9 +11,9 @@ export function summaryLine(s: TimeSeriesSummary): string {
   const p = s.peak;
   const f = s.final;
   return (
-    `${s.compressor}: peak pool + metadata ${mib(p.plain_total_bytes)} MiB at ${seconds(p.time)} s, ` +
-    `${mib(p.dedup_total_bytes)} MiB with dedup (saving ${pct(p.saving_ratio)}; dedup's own peak ${mib(s.peak_dedup_total_bytes)} MiB); ` +
-    `at the end ${mib(f.plain_total_bytes)} → ${mib(f.dedup_total_bytes)} MiB (saving ${pct(f.saving_ratio)})`
+    `${s.compressor}: peak pool + metadata ${bytes(p.plain_total_bytes)} at ${seconds(p.time)} s, ` +
+    `${bytes(p.dedup_total_bytes)} with dedup (saving ${pct(p.saving_ratio)}; dedup's own peak ${bytes(s.peak_dedup_total_bytes)}); ` +
+    `at the end ${bytes(f.plain_total_bytes)} → ${bytes(f.dedup_total_bytes)} (saving ${pct(f.saving_ratio)})`
   );
 }
 
@@ -32,11 +33,11 @@ export function formatTimeSeriesTable(doc: TimeSeriesDocument): string {
     for (const name of c.compressors) {
       const plain = s.results.find((r) => r.compressor === name && !r.dedup)!;
       const dedup = s.results.find((r) => r.compressor === name && r.dedup)!;
-      row.push(mib(plain.total_bytes), mib(dedup.total_bytes), `${int(plain.fragmentation_pages)}/${int(dedup.fragmentation_pages)}`);
+      row.push(bytes(plain.total_bytes), bytes(dedup.total_bytes), `${int(plain.fragmentation_pages)}/${int(dedup.fragmentation_pages)}`);
     }
     rows.push(row);
   }
-  out.push(renderTextTable(rows, '  '), '');
+  out.push(renderTable(rows, '  '), '');
   const last = doc.samples[doc.samples.length - 1];
   if (last) {
     out.push('Counters since the first sample (without / with dedup):');
@@ -56,7 +57,7 @@ export function formatTimeSeriesTable(doc: TimeSeriesDocument): string {
     for (const [label, get] of counters) {
       crow.push([label, ...c.compressors.map((name) => `${int(get(find(last, name, false)))} / ${int(get(find(last, name, true)))}`)]);
     }
-    out.push(renderTextTable(crow, '  '), '');
+    out.push(renderTable(crow, '  '), '');
   }
   out.push('Summary:');
   for (const s of doc.summary) out.push(`  ${summaryLine(s)}`);

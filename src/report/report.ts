@@ -10,6 +10,8 @@ import type { ReplayOutcome } from '../replay/pipeline.js';
 import type { MetadataBreakdown, ZswapStore } from '../store/zswap-store.js';
 import { ZsmallocPool } from '../store/zsmalloc-pool.js';
 import { describeContent } from './describe-content.js';
+import { buildHeadline, type Headline } from './headline.js';
+import { inputWarnings, type ReportWarning } from './warnings.js';
 
 export const REPORT_SCHEMA = 'zswap-dedup/analyze/v1';
 const TOP_DUPLICATES = 10;
@@ -89,6 +91,10 @@ export interface AnalyzeReport {
   schema: typeof REPORT_SCHEMA;
   tool: { name: string; version: string };
   kernel_model: string;
+  /** the answer in one or two sentences and as numbers (null when no compressor was chosen) */
+  headline: Headline | null;
+  /** conditions under which the figures mislead if read alone */
+  warnings: ReportWarning[];
   config: {
     zpool: string;
     zsmalloc_chain_size: number;
@@ -226,7 +232,12 @@ function topDuplicates(outcome: ReplayOutcome): AnalyzeReport['top_duplicates'] 
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
 
-export function buildReport(outcome: ReplayOutcome, tool: { name: string; version: string }): AnalyzeReport {
+export interface ReportExtras {
+  /** warnings found before the replay (say, an input given twice) */
+  warnings?: ReportWarning[];
+}
+
+export function buildReport(outcome: ReplayOutcome, tool: { name: string; version: string }, extras: ReportExtras = {}): AnalyzeReport {
   const opts = outcome.options;
   const results: StoreResult[] = [];
   const summary: SummaryRow[] = [];
@@ -248,10 +259,13 @@ export function buildReport(outcome: ReplayOutcome, tool: { name: string; versio
   });
   const hash = PAGE_HASHES[opts.hash];
   const identity = outcome.fingerprintIdentity ? 'fingerprint128' : 'bytes';
+  const nonzero = outcome.pages - outcome.zeroPages;
   return {
     schema: REPORT_SCHEMA,
     tool,
     kernel_model: KERNEL_MODEL,
+    headline: buildHeadline(results, outcome.pages, outcome.zeroPages),
+    warnings: [...(extras.warnings ?? []), ...inputWarnings(outcome.sources, nonzero)],
     config: {
       zpool: opts.zpool,
       zsmalloc_chain_size: opts.chainSize,
@@ -273,7 +287,7 @@ export function buildReport(outcome: ReplayOutcome, tool: { name: string; versio
     pages: {
       total: outcome.pages,
       zero: outcome.zeroPages,
-      nonzero: outcome.pages - outcome.zeroPages,
+      nonzero,
       distinct_contents: outcome.index.count,
     },
     results,

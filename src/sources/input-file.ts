@@ -49,6 +49,14 @@ export class InputFile implements ByteSource {
     return new InputFile(path, fd, st.size);
   }
 
+  /**
+   * A regular file already open (a spooled standard input, a decompressed input, a capture made
+   * by this run), named in messages as `name`: never a temporary file's name.
+   */
+  static fromFd(fd: number, name: string): InputFile {
+    return new InputFile(name, fd, fs.fstatSync(fd).size);
+  }
+
   /** Reads exactly `len` bytes at `pos` into dst[at…]; a short read means the file is truncated. */
   readExactly(dst: Uint8Array, at: number, len: number, pos: number, what = 'data'): void {
     if (pos < 0 || len < 0 || pos + len > this.size) {

@@ -1,0 +1,19 @@
+/**
+ * The examples --help prints, runnable as they stand from the package's directory (the files are
+ * in fixtures/; `$!` is the process just started). test/examples.test.ts runs every one of them.
+ */
+export const EXAMPLES: Record<string, string[]> = {
+  analyze: [
+    'zswap-dedup analyze fixtures/sample-python.raw',
+    'zswap-dedup analyze -c all -f json -o report.json fixtures/kdump/linux-lzo.kd',
+    'zswap-dedup analyze --fail-under 0.05 --fail-on best fixtures/capture/python-fork.trace',
+    'sleep 30 & sudo zswap-dedup analyze -p $!',
+  ],
+  convert: ['zswap-dedup convert -o sample.zsdc fixtures/sample-python.raw', 'zswap-dedup convert --hash-only -o sample.trace fixtures/elf/gcore-fill.core'],
+  capture: ['sleep 30 & sudo zswap-dedup capture -p $! -o sleep.zsdc', 'sleep 30 & sudo zswap-dedup capture --freeze -p $! --hash-only -o sleep.trace'],
+  classes: ['zswap-dedup classes', 'zswap-dedup classes --chain-size 4 --format csv'],
+};
+
+export function examples(command: string): string {
+  return EXAMPLES[command].map((e) => `  ${e}`).join('\n');
+}
