@@ -26,7 +26,7 @@ export function formatTimeSeriesTable(doc: TimeSeriesDocument): string {
     '',
   );
   const header = ['sample', 'time s', 'live', 'out'];
-  for (const name of c.compressors) header.push(`${name} MiB`, `${name} dedup MiB`, `${name} frag pg`);
+  for (const name of c.compressors) header.push(name, `${name} dedup`, `${name} frag pg`);
   const rows = [header];
   for (const s of doc.samples) {
     const row = [String(s.index), seconds(s.time), int(s.pages.live), int(s.pages.out)];
