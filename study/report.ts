@@ -89,6 +89,8 @@ export interface WorkloadSummary {
   /** compressor → pool + metadata in bytes without and with dedup (medians) */
   total_bytes: Record<string, { stock: number; dedup: number }>;
   seconds: Spread;
+  /** description of the most copied content of the first run */
+  top_content: string;
 }
 
 export function summarize(runs: RunResult[]): WorkloadSummary {
@@ -119,6 +121,7 @@ export function summarize(runs: RunResult[]): WorkloadSummary {
     net_saving: net,
     total_bytes: totals,
     seconds: s((r) => r.seconds.start + r.seconds.capture + r.seconds.convert + r.seconds.analyze + r.load_seconds),
+    top_content: r0.analyze.top_duplicates[0] ? `${r0.analyze.top_duplicates[0].description}, ${r0.analyze.top_duplicates[0].pages.toLocaleString('en-US')} copies` : 'none',
   };
 }
 
@@ -258,7 +261,7 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
   md.push('');
   md.push('![Net saving with dedup by workload and compressor](study-net-saving.svg)');
   md.push('');
-  md.push('Pool + metadata in MiB (median run), stock → with dedup:');
+  md.push('Pool + metadata in MiB (medians over the runs), stock → with dedup:');
   md.push('');
   md.push(
     table(
@@ -326,6 +329,31 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
       '(the kernel tests show that agreement on synthetic page sets).',
   );
   md.push('');
+  md.push('## Limits');
+  md.push('');
+  md.push(
+    '- **Sizes**: each workload holds tens to a few hundred MiB so that all of them, three runs each, fit a 2-core, 24 GiB machine in about half an hour; ' +
+      'production instances hold gigabytes. Shares of duplicates that come from per-process or per-instance copies of the same start-up data ' +
+      '(flask-gunicorn, postgres-x3) shrink as the data each process builds for itself grows; those from allocator and runtime patterns do not.',
+  );
+  md.push(
+    '- **Shared memory is seen where a live process maps it**: a capture walks page tables (pagemap), so a shmem page that no process of the cgroup ' +
+      'maps at that moment is not seen, though zswap could store it. PostgreSQL\'s shared buffers are mapped by whichever backends touched them; the ' +
+      'postgres script runs a CHECKPOINT after loading, so that the long-lived checkpointer has touched every buffer the load wrote.',
+  );
+  md.push(
+    '- **A snapshot, all anonymous memory**: zswap receives cold pages only (see above).',
+  );
+  const full = readLastFullRun(resultsDir);
+  md.push(
+    '- **Time**: ' +
+      (full
+        ? `the last full study (${full.runs} runs) took ${Math.round(full.seconds / 60)} minutes on ${full.cpus} cores that other work kept busy ` +
+          `(load average ${full.loadavg_start.toFixed(1)} at the start, ${full.loadavg_end.toFixed(1)} at the end). `
+        : '') +
+      'The figures do not depend on speed: each instance is frozen while it is captured.',
+  );
+  md.push('');
   md.push('## Re-analyze the runs');
   md.push('');
   md.push(
@@ -388,6 +416,21 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
   );
 }
 
+export interface FullRun {
+  started: string;
+  seconds: number;
+  runs: number;
+  cpus: number;
+  loadavg_start: number;
+  loadavg_end: number;
+}
+
+/** study/results/last-full-run.json: written by a run of every workload, not by --only */
+function readLastFullRun(resultsDir: string): FullRun | null {
+  const f = path.join(resultsDir, 'last-full-run.json');
+  return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, 'utf8')) as FullRun) : null;
+}
+
 function runsText(sums: WorkloadSummary[]): string {
   const r = spread(sums.map((s) => s.runs));
   if (r.min !== r.max) return `${r.min} to ${r.max} times`;
@@ -425,6 +468,14 @@ function interpretation(sums: WorkloadSummary[]): string {
     `- **Compressor**: on ${zstdWorse} of ${sums.length} workloads the net saving is lower with zstd than with lz4: a better compressor leaves less ` +
       'to save per duplicate while the metadata per object stays the same.',
   );
+  const cheap = sums.filter((s) => s.duplicate_share.median >= 0.05 && s.net_saving.lz4.median < 0.02);
+  if (cheap.length > 0) {
+    out.push(
+      `- **Many duplicates, little saving**: ${cheap.map((s) => `${s.workload} (${pct(s.duplicate_share.median)} duplicate, ${signedPct(s.net_saving.lz4.median)} with lz4; most copied: ${s.top_content})`).join('; ')}. ` +
+        'Duplicates that compress to a few bytes (same-filled, mostly-zero pages) free almost no pool memory when shared, while every distinct ' +
+        'content still pays its object: what dedup saves is the compressed size of the copies, not their number.',
+    );
+  }
   const multi = sums.filter((s) => s.instances > 1);
   if (multi.length > 0) {
     out.push(
@@ -467,7 +518,11 @@ function comparison(sums: WorkloadSummary[]): string {
       'memory traces of real user machines and VMs',
       'sharing excluding zero pages generally under 15 %; about 90 % of the sharing potential lies within one machine',
       acrossShare
-        ? `across instances: ${pct(acrossShare.min)} … ${pct(acrossShare.max)} of the duplicates of the multi-instance workloads (within an instance: the rest)`
+        ? 'share of the duplicates that lie across instances: ' +
+          multi
+            .map((s) => `${s.workload} ${pct(s.duplicate_share.median > 0 ? s.across_instances_share.median / s.duplicate_share.median : 0, 0)} (of ${pct(s.duplicate_share.median)} duplicate)`)
+            .join(', ') +
+          '; instances here are processes on one kernel, not VMs with kernels of their own'
         : 'no multi-instance workload in this run',
     ],
     [

@@ -24,7 +24,7 @@ import type { AnalyzeReport } from '../src/report/report.js';
 import { writeFileAtomic } from '../src/util/atomic-file.js';
 import { Cgroup, destroyStudyCgroups, sleep } from './cgroup.js';
 import { contentStats, locality, type ContentStats, type Locality } from './page-stats.js';
-import { writeStudyReport } from './report.js';
+import { writeStudyReport, type FullRun } from './report.js';
 import { findWorkload, WORKLOADS, type Workload } from './workloads.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -196,6 +196,8 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   const failures: string[] = [];
   const t0 = performance.now();
+  const started = new Date().toISOString();
+  const load0 = os.loadavg()[0];
   // The analysis of one run (mostly digesting pages for its traces) overlaps the next run's
   // start and load; at most one analysis is pending.
   let pending: Promise<void> = Promise.resolve();
@@ -236,6 +238,17 @@ async function main(argv: string[]): Promise<number> {
     await destroyStudyCgroups();
   }
   log(`done in ${seconds(t0)} s`);
+  if (!f.only && failures.length === 0) {
+    const full: FullRun = {
+      started,
+      seconds: seconds(t0),
+      runs: o.runs * chosen.length,
+      cpus: os.cpus().length,
+      loadavg_start: load0,
+      loadavg_end: os.loadavg()[0],
+    };
+    writeFileAtomic(path.join(o.results, 'last-full-run.json'), JSON.stringify(full, null, 1) + '\n', 0o644);
+  }
   if (o.report) writeStudyReport(o.results, path.resolve(f.docs));
   if (failures.length > 0) {
     log(`${failures.length} run(s) failed:\n  ${failures.join('\n  ')}`);

@@ -16,9 +16,7 @@ start)
   wait_for 60 port_open "$(port "$i")"
   ;;
 load)
-  n=$3 secs=$4 urls=()
-  for ((i = 0; i < n; i++)); do urls+=("http://127.0.0.1:$(port "$i")/search?q=oak"); done
-  AB_CONCURRENCY=4 ab_load "$secs" "${urls[@]}"
+  AB_CONCURRENCY=4 ab_instances "$3" "$4" '/search?q=oak'
   ;;
 *) die "usage: $0 start|load <dir> ..." ;;
 esac

@@ -33,12 +33,13 @@ detach() {
   nohup "$@" >"$log" 2>&1 </dev/null &
 }
 
-# ab_load <seconds> <url...>: ApacheBench against each URL for the given time, in parallel
-ab_load() {
-  local secs=$1; shift
-  local pids=() url
-  for url in "$@"; do
-    ab -q -k -t "$secs" -n 1000000 -c "${AB_CONCURRENCY:-4}" "$url" >/dev/null 2>&1 &
+# ab_instances <instances> <seconds> <path>: ApacheBench against every instance for the given
+# time, in parallel, AB_CONCURRENCY keep-alive clients each; instance i listens on the calling
+# script's `port i`
+ab_instances() {
+  local n=$1 secs=$2 path=$3 pids=() i
+  for ((i = 0; i < n; i++)); do
+    ab -q -k -t "$secs" -n 1000000 -c "${AB_CONCURRENCY:-4}" "http://127.0.0.1:$(port "$i")$path" >/dev/null 2>&1 &
     pids+=($!)
   done
   wait "${pids[@]}"

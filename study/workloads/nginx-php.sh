@@ -53,9 +53,7 @@ CONF
   wait_for 20 port_open "$(port "$i")"
   ;;
 load)
-  n=$3 secs=$4 urls=()
-  for ((i = 0; i < n; i++)); do urls+=("http://127.0.0.1:$(port "$i")/?page=3&sort=price"); done
-  AB_CONCURRENCY=8 ab_load "$secs" "${urls[@]}"
+  AB_CONCURRENCY=8 ab_instances "$3" "$4" '/?page=3&sort=price'
   ;;
 *) die "usage: $0 start|load <dir> ..." ;;
 esac

@@ -13,9 +13,7 @@ start)
   wait_for 30 port_open "$(port "$i")"
   ;;
 load)
-  n=$3 secs=$4 urls=()
-  for ((i = 0; i < n; i++)); do urls+=("http://127.0.0.1:$(port "$i")/feed?user=17"); done
-  AB_CONCURRENCY=8 ab_load "$secs" "${urls[@]}"
+  AB_CONCURRENCY=8 ab_instances "$3" "$4" '/feed?user=17'
   ;;
 *) die "usage: $0 start|load <dir> ..." ;;
 esac

@@ -17,6 +17,10 @@ start)
     "-p $(port "$i") -k $d -c listen_addresses='' -c shared_buffers=$SB -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null
   runuser -u postgres -- "$BIN/pgbench" -i -q -s "$SCALE" -h "$d" -p "$(port "$i")" postgres >"$d/init.log" 2>&1
+  # A capture sees a shared-memory page only where a live process maps it (pagemap walks page
+  # tables); the pgbench -i backend that filled shared_buffers has exited. A checkpoint, as the
+  # server runs every few minutes anyway, has the long-lived checkpointer touch every dirty buffer.
+  runuser -u postgres -- "$BIN/psql" -q -h "$d" -p "$(port "$i")" -c CHECKPOINT postgres >>"$d/init.log" 2>&1
   ;;
 load)
   n=$3 secs=$4 pids=()
