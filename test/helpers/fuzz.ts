@@ -9,6 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { drainBytes } from './drain.js';
 import { mutate as elfMutate } from './elf-mutate.js';
@@ -16,6 +17,7 @@ import { kdumpLayout, mutate as kdumpMutate } from './kdump-mutate.js';
 import { mutate as byteMutate } from './mutate.js';
 import { BIN, ROOT } from './paths.js';
 import { Rng } from './random.js';
+import { captureMutate, vmcoreinfoMutate } from './semantic-mutate.js';
 
 export interface Mutant {
   data: Buffer;
@@ -31,7 +33,7 @@ export interface FuzzBase {
   mutate(rng: Rng): Mutant;
 }
 
-export const FAMILIES = ['raw', 'capture', 'trace', 'elf-vmcore', 'elf-core', 'kdump', 'flattened'] as const;
+export const FAMILIES = ['raw', 'capture', 'trace', 'capture-v2', 'trace-v2', 'elf-vmcore', 'elf-core', 'kdump', 'flattened'] as const;
 
 /** mutants never grow beyond this (the structural mutations add bytes) */
 const MAX_MUTANT_BYTES = 8 << 20;
@@ -77,10 +79,33 @@ export function structuralMutate(data: Buffer, rng: Rng, headerBias = 8192): Mut
   return { data: out.length > MAX_MUTANT_BYTES ? out.subarray(0, MAX_MUTANT_BYTES) : out, what };
 }
 
-function base(root: string, file: string, family: string, formatMutate: (data: Buffer, rng: Rng) => Mutant): FuzzBase | null {
-  const p = path.join(root, file);
+/** one of `mutators` (each may decline with null), else `fallback` */
+function oneOf(fallback: (data: Buffer, rng: Rng) => Mutant, ...mutators: ((data: Buffer, rng: Rng) => Mutant | null)[]) {
+  return (data: Buffer, rng: Rng): Mutant => {
+    const k = rng.below(mutators.length + 1);
+    return (k < mutators.length ? mutators[k](data, rng) : null) ?? fallback(data, rng);
+  };
+}
+
+/**
+ * Our format at its current version (2: samples and events), made from the version-1 fixtures
+ * by `convert` once per process, in a temporary directory.
+ */
+function currentVersion(root: string, fixture: string, hashOnly: boolean): string | null {
+  const src = path.join(root, fixture);
+  if (!fs.existsSync(src)) return null;
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zswap-dedup-fuzz-base-')), `${path.basename(fixture)}.v2${hashOnly ? '.trace' : ''}`);
+  const r = spawnSync(process.execPath, [BIN, 'convert', ...(hashOnly ? ['--hash-only'] : []), '-o', out, src], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`convert ${fixture}: ${r.stderr}`);
+  return out;
+}
+
+function base(root: string, file: string | null, family: string, formatMutate: (data: Buffer, rng: Rng) => Mutant): FuzzBase | null {
+  if (file === null) return null;
+  const p = path.resolve(root, file);
   if (!fs.existsSync(p)) return null;
   const data = fs.readFileSync(p);
+  if (p.includes('zswap-dedup-fuzz-base-')) fs.rmSync(path.dirname(p), { recursive: true, force: true });
   return {
     name: path.basename(file),
     family,
@@ -95,20 +120,25 @@ export function fuzzBases(families: readonly string[] = [], root = ROOT): FuzzBa
   const bytes = (bias: number) => (data: Buffer, rng: Rng): Mutant => ({ data: byteMutate(data, rng, bias), what: 'byte edits' });
   const kdumpDir = path.join(root, 'fixtures', 'kdump');
   const kd = fs.existsSync(kdumpDir) ? fs.readdirSync(kdumpDir).filter((f) => f.endsWith('.kd') || f.endsWith('.flat')).sort() : [];
+  const want = (family: string) => families.length === 0 || families.includes(family);
+  const capture = oneOf(bytes(512), captureMutate);
   const all = [
     base(root, 'fixtures/sample-python.raw', 'raw', bytes(4096)),
-    base(root, 'fixtures/capture/sleep.zsdc', 'capture', bytes(512)),
-    base(root, 'fixtures/capture/python-fork.trace', 'trace', bytes(512)),
-    base(root, 'fixtures/elf/vmcore-fill.elf', 'elf-vmcore', elfMutate),
+    base(root, 'fixtures/capture/sleep.zsdc', 'capture', capture),
+    base(root, 'fixtures/capture/python-fork.trace', 'trace', capture),
+    want('capture-v2') ? base(root, currentVersion(root, 'fixtures/capture/sleep.zsdc', false), 'capture-v2', capture) : null,
+    want('trace-v2') ? base(root, currentVersion(root, 'fixtures/capture/sleep.zsdc', true), 'trace-v2', capture) : null,
+    base(root, 'fixtures/elf/vmcore-fill.elf', 'elf-vmcore', oneOf(elfMutate, vmcoreinfoMutate)),
     base(root, 'fixtures/elf/gcore-fill.core', 'elf-core', elfMutate),
     ...kd.map((f) => {
       const flat = f.endsWith('.flat');
       const data = fs.readFileSync(path.join(kdumpDir, f));
       const layout = flat ? null : kdumpLayout(data);
-      return base(root, `fixtures/kdump/${f}`, flat ? 'flattened' : 'kdump', (d, rng) => kdumpMutate(d, layout, rng));
+      const own = (d: Buffer, rng: Rng) => kdumpMutate(d, layout, rng);
+      return base(root, `fixtures/kdump/${f}`, flat ? 'flattened' : 'kdump', flat ? own : oneOf(own, vmcoreinfoMutate));
     }),
   ].filter((b): b is FuzzBase => b !== null);
-  return families.length ? all.filter((b) => families.includes(b.family)) : all;
+  return all.filter((b) => want(b.family));
 }
 
 /** the generator of mutant i of a run: independent of every other mutant */
