@@ -89,6 +89,18 @@ test('pool limit: a worker that meets sixteen referenced entries gives up withou
   assert.equal(r.zpool.totalPages, 18);
 });
 
+test('pool limit: the worker\'s memcg cursor outlives a run, so the next run starts with a pass that finds nothing: one failure', () => {
+  const r = replica(false, { maxPages: 31, acceptThresholdPages: 30 });
+  for (let slot = 0; slot < 31; slot++) r.store(slot, slot, HUGE);
+  assert.ok(!r.store(31, 31, HUGE)); // run 1: root, the memcg: 16 rotations (0..15)
+  assert.ok(!r.store(32, 32, HUGE)); // run 2: the end of the pass (a failure), then 15 rotations (16..30)
+  assert.equal(r.shrinkWorkerGaveUp, 2);
+  assert.equal(r.writtenBack, 0, 'with 16 rotations in the second run slot 0 would have gone');
+  assert.ok(!r.store(33, 33, HUGE)); // run 3: a failure at the end of the pass, then slot 0 goes
+  assert.equal(r.writtenBack, 1);
+  assert.equal(r.zpool.totalPages, 30);
+});
+
 test('dedup: shared objects live until their last slot; writeback of a shared slot frees nothing', () => {
   const r = replica(true, { maxPages: 3, acceptThresholdPages: 2 });
   r.store(0, 7, HUGE);

@@ -44,3 +44,13 @@ export class GrowableU32 {
     return this.data.byteLength;
   }
 }
+
+/** `a` itself when it holds `min` entries, else a copy doubled until it does (new entries 0). */
+export function grownArray<T extends Int32Array | Uint16Array | Uint8Array | Float64Array>(a: T, min: number): T {
+  if (a.length >= min) return a;
+  let n = Math.max(16, a.length);
+  while (n < min) n *= 2;
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}

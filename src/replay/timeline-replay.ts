@@ -11,16 +11,15 @@
  */
 import type { CompressorName } from '../compress/compressor.js';
 import { PAGE_SIZE } from '../model/kernel.js';
-import type { HashName } from '../hash/page-hash.js';
-import type { MetadataSizes } from '../store/metadata.js';
 import { buildSizeClassTable, type SizeClassTable } from '../store/zsmalloc-classes.js';
 import { ZsmallocReplica, type ZsClassStat } from '../store/zsmalloc-replica.js';
 import { ZswapReplica } from '../store/zswap-replica.js';
-import type { PoolLimit } from '../store/zswap-rules.js';
 import { EventBatch, PAGE_EVENT, type Timeline, type TimelineSample } from '../timeline/timeline.js';
 import { nextTurn } from '../util/next-turn.js';
 import type { ContentIndex } from './content-index.js';
+import type { ReplayOptions } from './pipeline.js';
 import { ContentIndexer } from './content-indexer.js';
+import { grownArray } from './growable.js';
 import type { ReclaimPolicy } from './reclaim-policy.js';
 
 /**
@@ -30,15 +29,7 @@ import type { ReclaimPolicy } from './reclaim-policy.js';
  */
 export type CompactionModel = 'never' | 'sample' | { readonly samples: readonly number[] };
 
-export interface TimelineReplayOptions {
-  compressors: CompressorName[];
-  chainSize: number;
-  hash: HashName;
-  hashBits: number;
-  verify: boolean;
-  limit: PoolLimit | null;
-  metadata: MetadataSizes;
-  threads: number;
+export interface TimelineReplayOptions extends Omit<ReplayOptions, 'zpool' | 'onProgress'> {
   reclaim: ReclaimPolicy;
   compaction: CompactionModel;
   /** add every replica's zsmalloc class statistics to each sample (what debugfs prints) */
@@ -121,15 +112,6 @@ export interface TimelineOutcome {
   classTable: SizeClassTable;
   fingerprintIdentity: boolean;
   replicas: { compressor: CompressorName; plain: ZswapReplica; dedup: ZswapReplica }[];
-}
-
-function grow<T extends Int32Array | Uint8Array | Float64Array>(a: T, min: number): T {
-  if (a.length >= min) return a;
-  let n = Math.max(1024, a.length);
-  while (n < min) n *= 2;
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
 }
 
 export async function replayTimeline(timeline: Timeline, opts: TimelineReplayOptions): Promise<TimelineOutcome> {
@@ -266,11 +248,11 @@ class TimelineReplay {
 
   private ensureKeys(limit: number): void {
     if (this.state.length >= limit) return;
-    this.state = grow(this.state, limit);
-    this.content = grow(this.content, limit);
-    this.changedAt = grow(this.changedAt, limit);
-    this.outAt = grow(this.outAt, limit);
-    this.recordedOut = grow(this.recordedOut, limit);
+    this.state = grownArray(this.state, limit);
+    this.content = grownArray(this.content, limit);
+    this.changedAt = grownArray(this.changedAt, limit);
+    this.outAt = grownArray(this.outAt, limit);
+    this.recordedOut = grownArray(this.recordedOut, limit);
   }
 
   /**

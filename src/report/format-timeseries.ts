@@ -4,7 +4,7 @@ import type { TimeSeriesDocument, TimeSeriesSummary } from './timeseries.js';
 import { renderTable } from './text-layout.js';
 import { bytes, int, pct } from './units.js';
 
-const seconds = (t: number): string => (Number.isInteger(t) ? `${t}` : t.toFixed(1));
+const seconds = (t: number): string => t.toFixed(1);
 
 /** "lz4: peak pool + metadata 12.30 MiB at 40 s, 10.10 MiB with dedup (saving 17.9 %); at the end 8.00 → 7.20 MiB (10.0 %)" */
 export function summaryLine(s: TimeSeriesSummary): string {

@@ -14,6 +14,7 @@
  * its destination when the migrate lock is contended; the replica frees at once and never yields.
  */
 import { EINVAL, ENOSPC } from '../model/kernel.js';
+import { grownArray } from '../replay/growable.js';
 import { ZS_MAX_ALLOC_SIZE, type SizeClass, type SizeClassTable } from './zsmalloc-classes.js';
 import type { AllocatorMetadataSizes, Zpool } from './zpool.js';
 
@@ -31,15 +32,6 @@ export function fullnessGroup(inuse: number, objsPerZspage: number): number {
   if (inuse === 0) return ZS_INUSE_RATIO_0;
   if (inuse === objsPerZspage) return ZS_INUSE_RATIO_100;
   return Math.floor(Math.floor((100 * inuse) / objsPerZspage) / 10) + 1;
-}
-
-function grown<T extends Int32Array | Uint16Array | Uint8Array>(a: T, min: number): T {
-  if (a.length >= min) return a;
-  let n = Math.max(16, a.length);
-  while (n < min) n *= 2;
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
 }
 
 /** One size class: its zspages, their slots and the fullness lists (struct size_class). */
@@ -77,13 +69,13 @@ class ClassZspages {
     if (z === undefined) {
       z = this.used++;
       const n = this.used;
-      this.inuse = grown(this.inuse, n);
-      this.freeobj = grown(this.freeobj, n);
-      this.fullness = grown(this.fullness, n);
-      this.prev = grown(this.prev, n);
-      this.next = grown(this.next, n);
-      this.link = grown(this.link, n * this.objs);
-      this.handleAt = grown(this.handleAt, n * this.objs);
+      this.inuse = grownArray(this.inuse, n);
+      this.freeobj = grownArray(this.freeobj, n);
+      this.fullness = grownArray(this.fullness, n);
+      this.prev = grownArray(this.prev, n);
+      this.next = grownArray(this.next, n);
+      this.link = grownArray(this.link, n * this.objs);
+      this.handleAt = grownArray(this.handleAt, n * this.objs);
     }
     const base = z * this.objs;
     for (let i = 0; i < this.objs; i++) {
@@ -284,8 +276,8 @@ export class ZsmallocReplica implements Zpool {
       const hClass = new Int32Array(size).fill(NONE);
       hClass.set(this.hClass);
       this.hClass = hClass;
-      this.hZspage = grown(this.hZspage, size);
-      this.hSlot = grown(this.hSlot, size);
+      this.hZspage = grownArray(this.hZspage, size);
+      this.hSlot = grownArray(this.hSlot, size);
     }
     return n;
   }

@@ -11,7 +11,8 @@
  * - invalidate (zswap_invalidate()): the swap slot is freed (unmap, exit): the entry is freed.
  * - shrink worker (shrink_worker()): writes back from the LRU head until the pool is at or below
  *   the accept threshold; a referenced entry is rotated to the tail with its bit cleared
- *   (shrink_memcg_cb()) and counts as a failure; the worker gives up at MAX_RECLAIM_RETRIES.
+ *   (shrink_memcg_cb()) and counts as a failure, as does a pass over the memcgs without any
+ *   attempt; the worker gives up at MAX_RECLAIM_RETRIES.
  *   It runs to completion right after the reject that queued it.
  * - compaction (zs_compact()) when the caller says the kernel ran it.
  *
@@ -32,6 +33,9 @@ import type { HashGroups } from './zswap-store.js';
 export const MAX_RECLAIM_RETRIES = 16;
 
 const NONE = -1;
+/** where shrink_worker()'s memcg cursor (zswap_next_shrink) points next: the root, the memcg with entries, the end of the pass */
+const CURSOR_ROOT = 0;
+const CURSOR_PASS_END = 2;
 
 export class ZswapReplica extends RejectCounters {
   /** stored_pages: live entries */
@@ -59,6 +63,8 @@ export class ZswapReplica extends RejectCounters {
   shrinkWorkerGaveUp = 0;
   private readonly limits: PoolLimitCheck | null;
   private readonly lru = new ZswapLru();
+  /** zswap_next_shrink: NULL at boot, so the first pass starts at the root */
+  private shrinkCursor = CURSOR_ROOT;
   /** per slot: 1 + zpool handle (stock) or 1 + object (dedup); 0 when the slot has no entry */
   private readonly entry = new GrowableU32(1024);
   private readonly entryLength = new GrowableU32(1024);
@@ -156,18 +162,31 @@ export class ZswapReplica extends RejectCounters {
     if (this.entry.get(slot) !== 0) this.freeEntry(slot);
   }
 
-  /** shrink_worker() with one memcg: one LRU entry per pass until the pool is at the threshold */
+  /**
+   * shrink_worker(): walks the memcg hierarchy round robin (mem_cgroup_iter() from the cursor
+   * zswap_next_shrink, which outlives the run) — here the root, which holds no entries, then the
+   * one memcg with entries, then the end of the pass — taking one LRU entry of that memcg per
+   * pass, until the pool is at the accept threshold. A rotated (referenced) entry or a pass
+   * without any attempt is a failure; the 16th ends the run. So a run that starts where the last
+   * one stopped, after the memcg, begins with a pass without attempts: one failure.
+   */
   private shrinkWorker(): void {
     const thr = this.limit!.acceptThresholdPages;
     let failures = 0;
+    let attempts = 0;
     this.shrinkWorkerRuns++;
     do {
-      const slot = this.lru.head;
-      if (slot === NONE) {
-        // no memcg with entries: a pass without attempts is a failure
-        if (++failures === MAX_RECLAIM_RETRIES) break;
+      const at = this.shrinkCursor;
+      this.shrinkCursor = (at + 1) % 3;
+      if (at === CURSOR_ROOT) continue; // -ENOENT: no entries of its own
+      if (at === CURSOR_PASS_END) {
+        if (attempts === 0 && ++failures === MAX_RECLAIM_RETRIES) break;
+        attempts = 0;
         continue;
       }
+      const slot = this.lru.head;
+      if (slot === NONE) continue; // -ENOENT: nothing scanned
+      attempts++;
       if (this.lru.isReferenced(slot)) {
         this.lru.rotate(slot);
         if (++failures === MAX_RECLAIM_RETRIES) break;
