@@ -175,6 +175,14 @@ async function runTimeline(
       onSample: () => progress.update(timeline.bytesRead, timeline.totalBytes, 0),
     });
     progress.done();
+    for (const input of timeline.inputs) {
+      if ((reclaim.kind === 'idle' || reclaim.kind === 'limit') && input.idleMethod === 'none') {
+        warnings.add(input.path, 'idle ages unknown in this recording: a page counts as idle since its content last changed (writes only)');
+      }
+    }
+    if (reclaim.kind === 'recorded' && !outcome.samples.some((s) => s.pages.events.swapped > 0)) {
+      warnings.add(inputs.join(', '), 'the recorded kernel swapped nothing out: with --reclaim recorded nothing goes to zswap');
+    }
     const doc = buildTimeSeries(outcome, timeline.inputs, TOOL);
     if (flags.series) writeFileAtomic(flags.series, /\.csv$/i.test(flags.series) ? formatTimeSeriesCsv(doc) : formatTimeSeriesJson(doc));
     if (flags.chart) writeFileAtomic(flags.chart, timeSeriesChart(doc, flags.chart));
