@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { PAGE_SIZE } from '../src/model/kernel.js';
-import { CaptureSource } from '../src/sources/capture-reader.js';
+import { CaptureSource, type CaptureTimeline } from '../src/sources/capture-reader.js';
 import { CaptureWriter } from '../src/sources/capture-writer.js';
 import { InputFile } from '../src/sources/input-file.js';
 import { PageBatch } from '../src/sources/page-batch.js';
@@ -12,6 +12,7 @@ import { openTimeline } from '../src/timeline/open-timeline.js';
 import { EventBatch, IDLE_UNKNOWN, PAGE_EVENT, type Timeline } from '../src/timeline/timeline.js';
 import { InputError } from '../src/util/errors.js';
 import { runCli } from './helpers/cli.js';
+import { ROOT } from './helpers/paths.js';
 import { tmpDir } from './helpers/tmp.js';
 
 const dir = tmpDir();
@@ -178,4 +179,57 @@ test('broken timeline rules and damaged records: one-line errors naming the file
   damage('page-event.zsdc', 1, (b, at) => b.writeUInt16LE(GONE, at + 2), /only appear or change carry a page/);
   damage('sample-index.zsdc', 4, (b, at) => b.writeUInt32LE(3, at + 8), /is sample 3, expected 0/);
   damage('access-deflate.zsdc', 6, (b, at) => b.fill(0xff, at + 16, at + 18), /access record .* inflate/);
+});
+
+test('the shipped recording of a real process over a minute (fixtures/capture/churn.trace) reads back; every sample holds what its summary counted', () => {
+  const file = path.join(ROOT, 'fixtures', 'capture', 'churn.trace');
+  const t = openTimeline([file], 'auto') as CaptureTimeline;
+  try {
+    assert.equal(t.inputs[0].format, 'trace');
+    assert.equal(t.inputs[0].idleMethod, 'none', 'recorded on this machine: no idle tracking');
+    const batch = new EventBatch();
+    const live = new Set<number>();
+    const totals = { appear: 0, change: 0, gone: 0 };
+    let samples = 0;
+    let last = 0;
+    for (let s = t.nextSample(); s; s = t.nextSample()) {
+      const counted = { appear: 0, change: 0, gone: 0, swapped_out: 0, swapped_in: 0 };
+      for (let n = t.read(batch); n > 0; n = t.read(batch)) {
+        for (let i = 0; i < n; i++) {
+          const k = batch.key[i];
+          switch (batch.event[i]) {
+            case APPEAR:
+              assert.ok(!live.has(k));
+              live.add(k);
+              counted.appear++;
+              break;
+            case CHANGE:
+              counted.change++;
+              break;
+            case GONE:
+              assert.ok(live.delete(k));
+              counted.gone++;
+              break;
+            case SWAPPED:
+              counted.swapped_out++;
+              break;
+            case SWAPPED_IN:
+              counted.swapped_in++;
+          }
+        }
+      }
+      const summary = t.sampleSummary as Record<string, number>;
+      assert.deepEqual(counted, { appear: summary.appear, change: summary.change, gone: summary.gone, swapped_out: summary.swapped_out, swapped_in: summary.swapped_in }, `sample ${s.index}`);
+      assert.equal(live.size, summary.pages, `sample ${s.index}: live pages`);
+      for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += counted[k];
+      samples++;
+      last = s.time;
+    }
+    assert.ok(samples >= 20 && last >= 55, `${samples} samples over ${last} s`);
+    assert.ok(totals.gone > 500 && totals.change > 100 && totals.appear > totals.gone, JSON.stringify(totals));
+    const processes = (t.info.summary as { processes: { exited: boolean }[] }).processes;
+    assert.ok(processes.filter((p) => p.exited).length >= 2, 'forked children that exited during the recording');
+  } finally {
+    t.close();
+  }
 });

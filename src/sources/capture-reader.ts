@@ -104,6 +104,8 @@ export class CaptureTimeline implements Timeline {
   /** file offset of each content record, by content ordinal (full captures only) */
   private readonly pageRecords = new OrdinalMap(PAGE_RECORD_STRIDE);
   private scratch: EventBatch | null = null;
+  /** the SAMPLE_SUMMARY record of the current sample, once read (what the recording saw) */
+  sampleSummary: unknown = undefined;
 
   constructor(
     private readonly file: ByteSource,
@@ -178,6 +180,7 @@ export class CaptureTimeline implements Timeline {
     if (!this.pending) return null;
     this.sample = this.pending;
     this.pending = null;
+    this.sampleSummary = undefined;
     this.sampleDone = false;
     this.ages = null;
     return this.sample;
@@ -252,7 +255,7 @@ export class CaptureTimeline implements Timeline {
           this.info.summary = this.readJson(bodyLen, recAt, 'summary');
           break;
         case REC_SAMPLE_SUMMARY:
-          this.readJson(bodyLen, recAt, 'sample summary');
+          this.sampleSummary = this.readJson(bodyLen, recAt, 'sample summary');
           break;
         default:
           if (type < REC_OPTIONAL_MIN) throw new InputError(path, `unknown record type ${type} at offset ${recAt}`);
