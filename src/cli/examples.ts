@@ -10,7 +10,11 @@ export const EXAMPLES: Record<string, string[]> = {
     'sleep 30 & sudo zswap-dedup analyze -p $!',
   ],
   convert: ['zswap-dedup convert -o sample.zsdc fixtures/sample-python.raw', 'zswap-dedup convert --hash-only -o sample.trace fixtures/elf/gcore-fill.core'],
-  capture: ['sleep 30 & sudo zswap-dedup capture -p $! -o sleep.zsdc', 'sleep 30 & sudo zswap-dedup capture --freeze -p $! --hash-only -o sleep.trace'],
+  capture: [
+    'sleep 30 & sudo zswap-dedup capture -p $! -o sleep.zsdc',
+    'sleep 30 & sudo zswap-dedup capture --freeze -p $! --hash-only -o sleep.trace',
+    'sleep 30 & sudo zswap-dedup capture -p $! --interval 1 --samples 3 --hash-only -o sleep-3s.trace',
+  ],
   classes: ['zswap-dedup classes', 'zswap-dedup classes --chain-size 4 --format csv'],
 };
 
