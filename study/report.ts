@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { StoreResult } from '../src/report/report.js';
 import { barChartSvg } from '../src/report/svg-chart.js';
 import { writeFileAtomic } from '../src/util/atomic-file.js';
+import type { ColdResult } from './cold.js';
 import type { RunResult } from './run.js';
 import { WORKLOADS } from './workloads.js';
 
@@ -317,12 +318,13 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
   md.push('');
   md.push(comparison(sums));
   md.push('');
+  md.push(coldSection(resultsDir));
+  md.push('');
   md.push('## Not measured here yet');
   md.push('');
   md.push(
-    '- **The cold part** (pages idle ≥ 30 s and ≥ 120 s) — what zswap would actually receive under memory pressure — needs idle page tracking ' +
-      'or soft-dirty, which this host kernel lacks; it is to be measured in the 6.12 QEMU guest with `capture --interval` once that lands ' +
-      '(issue 10). The snapshot figures above are an upper bound of what zswap could see, not what it sees.',
+    '- **The cold part of the other workloads**: the guest run above covers flask-gunicorn only; the others need their servers and load ' +
+      'generators brought up inside the guest the same way (study/guest/cold-job.sh), each a few minutes under TCG.',
   );
   md.push(
     '- **The kernel on real programs**: running a subset inside the guest with the stock and dedup kernels to show their counters agree with the analyzer ' +
@@ -379,13 +381,15 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
   md.push('```sh');
   md.push('npm ci && sudo npm run study                          # installs the workloads (apt-get), runs all, writes this page');
   md.push('sudo npm run study -- --only redis,postgres-x3 --runs 2  # a subset');
+  md.push('sudo npm run study:cold                              # the cold part in the 6.12 QEMU guest (kernel of npm run test:kernel)');
   md.push('node dist/study/run.js --report-only                   # this page again from study/results/');
   md.push('```');
   md.push('');
   md.push(
     'Parts: `study/install-deps.sh` (the Debian packages, with apt-get), `study/workloads.ts` (the workloads and their sizes), ' +
       '`study/workloads/*.sh` (start and load of each), `study/cgroup.ts`, `study/run.ts` (one run: start, load, capture, stop, analyze), ' +
-      '`study/page-stats.ts` (where duplicates live, same-filled pages), `study/report.ts` (this page, the chart through `src/report/svg-chart.ts`). ' +
+      '`study/page-stats.ts` (where duplicates live, same-filled pages), `study/report.ts` (this page, the chart through `src/report/svg-chart.ts`), ' +
+      '`study/cold.ts` and `study/guest/cold-job.sh` (the cold part in the guest). ' +
       `The ${runs.length} runs took ${Math.round(runs.reduce((a, r) => a + r.seconds.start + r.seconds.capture + r.load_seconds, 0) / 60)} minutes ` +
       'of starting, loading and capturing; the analysis of one run overlaps the next run.',
   );
@@ -429,6 +433,45 @@ export interface FullRun {
 function readLastFullRun(resultsDir: string): FullRun | null {
   const f = path.join(resultsDir, 'last-full-run.json');
   return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, 'utf8')) as FullRun) : null;
+}
+
+function coldSection(resultsDir: string): string {
+  const dir = path.join(resultsDir, 'cold');
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
+  const out: string[] = ['## The cold part (in the 6.12 guest)', ''];
+  if (files.length === 0) {
+    out.push('Not measured yet: `npm run study:cold` records it in the QEMU guest (idle page tracking).');
+    return out.join('\n');
+  }
+  out.push(
+    'zswap receives cold pages: those reclaim finds idle. The host kernel has no idle page tracking, so `npm run study:cold` ' +
+      '(study/cold.ts, study/guest/cold-job.sh) runs the workload inside the Linux 6.12 QEMU guest, from the host\'s root shared read-only, ' +
+      'records it with `capture --interval 30 --idle page_idle` while light load runs, and replays the recording with ' +
+      '`analyze --reclaim all | idle:30 | idle:120`: zswap holding every page, or the pages idle at least 30 s or 120 s. Figures at the last sample:',
+  );
+  out.push('');
+  const rows: string[][] = [];
+  for (const f of files) {
+    const c = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as ColdResult;
+    for (const p of c.policies) {
+      const lz4 = p.results.find((r) => r.compressor === 'lz4')!;
+      rows.push([
+        p.policy === 'all' ? `${c.workload} (${c.what})` : '',
+        p.policy === 'all' ? 'every page' : `idle ≥ ${p.policy.slice(5)} s`,
+        `${p.stored_pages.toLocaleString('en-US')} of ${p.live_pages.toLocaleString('en-US')} (${pct(p.stored_pages / Math.max(p.live_pages, 1))})`,
+        `${lz4.dedup_hits.toLocaleString('en-US')} (${pct(lz4.dedup_hits / Math.max(p.stored_pages, 1))})`,
+        ...p.results.map((r) => `${(r.stock_bytes / MiB).toFixed(1)} → ${(r.dedup_bytes / MiB).toFixed(1)} MiB, ${signedPct(r.net_ratio)}`),
+      ]);
+    }
+  }
+  const comps = (JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8')) as ColdResult).policies[0].results.map((r) => r.compressor);
+  out.push(table(['workload', 'zswap holds', 'pages stored (of live)', 'dedup hits (lz4)', ...comps.map((c) => `${c}: pool + metadata, net saving`)], rows, ['l', 'l', 'r', 'r', ...comps.map(() => 'r')]));
+  out.push('');
+  out.push(
+    'The guest runs 2 gunicorn workers where the host runs 4, so its "every page" row differs from the tables above; within the guest run, ' +
+      'the rows compare like with like.',
+  );
+  return out.join('\n');
 }
 
 function runsText(sums: WorkloadSummary[]): string {
@@ -490,9 +533,9 @@ function interpretation(sums: WorkloadSummary[]): string {
       'dedup stores each such content once, which recovers what 6.12 gave up when it dropped same-filled handling.',
   );
   out.push(
-    '- **Snapshot, not swap**: these are all anonymous pages of a running workload; zswap sees only the cold ones. Duplicates made of freshly ' +
-      'allocated, rarely touched data (preallocated buffers, per-worker copies of start-up data) tend to be cold, so the cold part may hold a larger ' +
-      'share of them — the guest measurement (below) is what will say.',
+    '- **Snapshot, not swap**: these are all anonymous pages of a running workload; zswap sees only the cold ones. Duplicates made of ' +
+      'rarely touched data (per-worker copies of start-up data) tend to be cold, so the cold part can hold a larger share of them than the ' +
+      'snapshot: the guest measurement of the next section shows how much for one workload.',
   );
   return out.join('\n');
 }

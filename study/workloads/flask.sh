@@ -10,7 +10,7 @@ start)
   i=$3 d="$dir/i$3"
   mkdir -p "$d"
   cp "$HERE/flask_app.py" "$d/"
-  (cd "$d" && /usr/bin/gunicorn -w "${GUNICORN_WORKERS:-4}" -b "127.0.0.1:$(port "$i")" --daemon \
+  (cd "$d" && /usr/bin/gunicorn -w "${GUNICORN_WORKERS:-4}" -b "127.0.0.1:$(port "$i")" --daemon --timeout "${GUNICORN_TIMEOUT:-30}" \
     --pid "$d/gunicorn.pid" --error-logfile "$d/gunicorn.log" flask_app:app)
   wait_for 30 port_open "$(port "$i")"
   ;;

@@ -1,0 +1,124 @@
+/**
+ * `npm run study:cold`: the cold part, in the Linux 6.12 QEMU guest (idle page tracking; the host
+ * kernel has none). study/guest/cold-job.sh records flask-gunicorn (2 workers, light load) for
+ * 150 s with `capture --interval 30 --idle page_idle`; the recording is replayed here with
+ * `analyze --reclaim all | idle:30 | idle:120` (zswap holds every page, or the pages idle that
+ * long), and the last sample's figures go to study/results/cold/<workload>.json; the recording's
+ * hash-only trace is kept as study/traces/cold/<workload>.trace.xz.
+ * Needs the guest kernel of the kernel tests (built and cached by test-kernel/lib/guest.ts).
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { writeFileAtomic } from '../src/util/atomic-file.js';
+import { ensureInitramfs, ensureKernel, runJob, tail } from '../test-kernel/lib/guest.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const execFileAsync = promisify(execFile);
+const BIN = path.join(REPO, 'bin', 'zswap-dedup');
+export const COLD_POLICIES = ['all', 'idle:30', 'idle:120'] as const;
+const COMPRESSORS = ['lzo', 'lz4', 'zstd'];
+
+export interface ColdResult {
+  schema: 'zswap-dedup/study-cold/v1';
+  workload: string;
+  what: string;
+  time: string;
+  kernel: string;
+  interval_seconds: number;
+  duration_seconds: number;
+  trace: string;
+  /** per policy, at the last sample */
+  policies: {
+    policy: string;
+    time: number;
+    live_pages: number;
+    /** pages zswap holds under the policy (lz4, stock) */
+    stored_pages: number;
+    /** per compressor: pool + metadata stock and with dedup, dedup hits */
+    results: { compressor: string; stock_bytes: number; dedup_bytes: number; dedup_hits: number; net_ratio: number }[];
+  }[];
+}
+
+interface SeriesDoc {
+  samples: {
+    time: number;
+    pages: { live: number };
+    results: { compressor: string; dedup: boolean; stored_pages: number; total_bytes: number; dedup_hits: number }[];
+  }[];
+}
+
+async function main(): Promise<void> {
+  const workload = 'flask-gunicorn';
+  const out = path.join(REPO, 'study', 'results', 'cold');
+  const traces = path.join(REPO, 'study', 'traces', 'cold');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'zswap-study-cold-'));
+  try {
+    const kernel = await ensureKernel();
+    const initrd = await ensureInitramfs();
+    process.stderr.write(`study:cold: recording ${workload} in the guest (about 5 minutes)\n`);
+    const job = await runJob({
+      kernel,
+      initrd,
+      memoryMiB: 1536,
+      swapMiB: 0,
+      files: { 'cold-job.sh': path.join(REPO, 'study', 'guest', 'cold-job.sh') },
+      extraShares: [{ tag: 'host', hostPath: '/', readonly: true }],
+      script: `sh /job/cold-job.sh '${REPO.replace(/'/g, `'\\''`)}'\n`,
+      timeoutMs: 1_500_000,
+    });
+    const rec = job.outputs['cold.zsdc'];
+    if (!rec) throw new Error(`the guest left no recording\n${tail(job.console, 40)}`);
+    const recording = path.join(work, 'cold.zsdc');
+    fs.writeFileSync(recording, rec, { mode: 0o600 });
+    fs.mkdirSync(traces, { recursive: true });
+    const trace = path.join(traces, `${workload}.trace`);
+    await execFileAsync(process.execPath, [BIN, 'convert', '--hash-only', '--no-progress', '-o', trace, recording]);
+    await execFileAsync('xz', ['-T1', '-6', '-f', trace]);
+    const result: ColdResult = {
+      schema: 'zswap-dedup/study-cold/v1',
+      workload,
+      what: 'Flask order service under gunicorn, 2 sync workers, a burst of 20 requests every 5 s',
+      time: new Date().toISOString(),
+      kernel: 'Linux 6.12 (QEMU guest, stock, CONFIG_IDLE_PAGE_TRACKING)',
+      interval_seconds: 30,
+      duration_seconds: 150,
+      trace: path.relative(REPO, `${trace}.xz`),
+      policies: [],
+    };
+    for (const policy of COLD_POLICIES) {
+      const { stdout } = await execFileAsync(
+        process.execPath,
+        [BIN, 'analyze', '--no-progress', '-c', COMPRESSORS.join(','), '--reclaim', policy, '-f', 'json', recording],
+        { maxBuffer: 64 << 20 },
+      );
+      const doc = JSON.parse(stdout) as SeriesDoc;
+      const last = doc.samples[doc.samples.length - 1];
+      const pick = (c: string, dedup: boolean) => last.results.find((r) => r.compressor === c && r.dedup === dedup)!;
+      result.policies.push({
+        policy,
+        time: last.time,
+        live_pages: last.pages.live,
+        stored_pages: pick('lz4', false).stored_pages,
+        results: COMPRESSORS.map((c) => {
+          const stock = pick(c, false).total_bytes;
+          const dedup = pick(c, true).total_bytes;
+          return { compressor: c, stock_bytes: stock, dedup_bytes: dedup, dedup_hits: pick(c, true).dedup_hits, net_ratio: stock > 0 ? (stock - dedup) / stock : 0 };
+        }),
+      });
+    }
+    fs.mkdirSync(out, { recursive: true });
+    writeFileAtomic(path.join(out, `${workload}.json`), JSON.stringify(result, null, 1) + '\n', 0o644);
+    process.stderr.write(`study:cold: ${workload}: ${result.policies.map((p) => `${p.policy} ${p.stored_pages} pages`).join(', ')}\n`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`study:cold: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+});
