@@ -109,7 +109,8 @@ export class PageClassifier {
   private readonly pfnSectionShift: number;
   private readonly sectionsPerRoot: number;
   readonly extreme: boolean;
-  private readonly roots = new Map<number, bigint | null>();
+  /** the SPARSEMEM_EXTREME root array, and the section arrays (a page of each kept) */
+  private readonly rootTable: TableReader;
   private readonly table: TableReader;
   /** page frames countRange() may still classify one by one */
   private absentBudget: number;
@@ -129,6 +130,7 @@ export class PageClassifier {
     readonly layout: KernelLayout,
   ) {
     this.vm = new KernelVm(mem, layout.topPgtPhys, layout.fiveLevel, layout.smeMask);
+    this.rootTable = new TableReader(this.vm);
     this.table = new TableReader(this.vm);
     // each absent page frame classified needs its struct page in the dump: a real dump never
     // describes more than dumpBytes / SIZE(page) of them
@@ -188,7 +190,7 @@ export class PageClassifier {
     if (this.extreme) {
       const r = Math.floor(nr / this.sectionsPerRoot);
       const root = this.root(r);
-      if (root === null) return (r + 1) * this.sectionsPerRoot;
+      if (root === null) return this.nextRoot(r) * this.sectionsPerRoot;
       base = root;
       i = nr % this.sectionsPerRoot;
       limit = this.sectionsPerRoot;
@@ -226,14 +228,20 @@ export class PageClassifier {
   /** root r of a SPARSEMEM_EXTREME table, or null when it is not allocated (or beyond the table) */
   private root(r: number): bigint | null {
     if (r >= this.layout.memSectionLength) return null;
-    let root = this.roots.get(r);
-    if (root === undefined) {
-      root = this.table.u64(this.layout.memSection + BigInt(r) * 8n);
-      if (root === 0n) root = null;
-      if (this.roots.size >= 1 << 16) this.roots.clear();
-      this.roots.set(r, root);
+    const root = this.rootTable.u64(this.layout.memSection + BigInt(r) * 8n);
+    return root === 0n ? null : root;
+  }
+
+  /** the first root after missing root r that may be allocated (the rest of its page scanned at once) */
+  private nextRoot(r: number): number {
+    const va = this.layout.memSection + BigInt(r) * 8n;
+    let off = Number(va & 0xfffn);
+    const page = this.rootTable.pageAt(va);
+    if (page === null) return r + Math.max(1, Math.ceil((TABLE_PAGE - off) / 8));
+    for (r++, off += 8; r < this.layout.memSectionLength && off <= TABLE_PAGE - 8; r++, off += 8) {
+      if (page.readUInt32LE(off) !== 0 || page.readUInt32LE(off + 4) !== 0) return r;
     }
-    return root;
+    return r;
   }
 
   /**
