@@ -63,10 +63,17 @@ export const STRUCT_SIZES = {
   /** struct zspage (mm/zsmalloc.c), one per zspage */
   zspage: 56,
   /**
-   * struct zswap_obj of the dedup series: rb_node 24 + key {hash, scope} 16 + handle 8 +
-   * length 4 + refcount 4, in a kmem cache of its own (73 per 4 KiB slab)
+   * struct zswap_obj of the dedup series (v2): the zswap_entry of the slot that stored the content
+   * (56) + rb_node 24 + scope 8 + hash 4 + refcount 4, allocated in place of that slot's entry,
+   * in a kmem cache of its own (42 per 4 KiB slab); measured in the patched guest
    */
-  zswapObj: 56,
+  zswapObj: 96,
   /** index cost per object beyond zswap_obj (the series' rbtree node lives inside it) */
   dedupIndexPerObject: 0,
 } as const;
+
+/**
+ * The dedup series (v2) keys its index on the low 32 bits of the page's xxh64 (struct zswap_obj's
+ * u32 hash): the analyzer's default --hash-bits for wider hashes.
+ */
+export const DEDUP_KEY_BITS = 32;

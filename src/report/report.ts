@@ -39,7 +39,7 @@ export interface StoreResult {
   /** pool_bytes + metadata_bytes */
   total_bytes: number;
   compressions: number;
-  /** objects in the pool (the series' dedup_objects), those not indexed because of a hash collision included */
+  /** objects stored (the series' dedup_objects); pages whose hash key collided are plain entries, not objects */
   unique_objects?: number;
   /** pages that shared an object (dedup_hits) */
   duplicate_pages?: number;
@@ -159,7 +159,7 @@ function storeResult(store: ZswapStore, outcome: ReplayOutcome): StoreResult {
     compressions: store.compressions,
   };
   if (store.dedup) {
-    r.unique_objects = store.poolObjects;
+    r.unique_objects = store.dedupObjects;
     r.duplicate_pages = store.duplicatePages;
     r.compressions_avoided = store.duplicatePages;
     r.dedup_verify_fail = store.verifyFailures;
@@ -184,8 +184,9 @@ function refcountHistogram(store: ZswapStore, outcome: ReplayOutcome, slot: numb
   const index = outcome.index;
   const k = outcome.options.compressors.length;
   const rows: HistogramRow[] = [];
-  if (store.privateObjects > 0) {
-    rows.push({ refcnt: 1, objects: store.privateObjects, allocated_bytes: store.privateBytes, referenced_pages: store.privateObjects, referenced_bytes: store.privateBytes });
+  // pages whose key collided: pool allocations of one page each (plain entries, not objects)
+  if (store.collisionPages > 0) {
+    rows.push({ refcnt: 1, objects: store.collisionPages, allocated_bytes: store.collisionBytes, referenced_pages: store.collisionPages, referenced_bytes: store.collisionBytes });
   }
   for (let id = 0; id < index.count; id++) {
     const refs = store.pagesSharing(id, index.pages[id]);

@@ -1,8 +1,9 @@
 /**
  * Memory zswap spends outside the pool pages, per stored page and per object; the default sizes
  * are the modelled kernel's (src/model/kernel.ts).
- * The dedup sizes are those of the series in kernel/patches/: the per-slot zswap_entry is kept,
- * the compressed object is shared through a refcounted struct zswap_obj found by a hash index.
+ * The dedup sizes are those of the series in kernel/patches/ (v2): every slot keeps a zswap_entry;
+ * a stored content is a refcounted struct zswap_obj found by a hash index, allocated in place of
+ * the entry of the slot that stored it (so an object adds zswap_obj − zswap_entry to that entry).
  */
 import { STRUCT_SIZES } from '../model/kernel.js';
 
@@ -17,7 +18,7 @@ export interface MetadataSizes {
   readonly handleBytes: number;
   /** struct zspage, one per zspage */
   readonly zspageBytes: number;
-  /** struct zswap_obj of the dedup series (kernel/patches/), one per object */
+  /** struct zswap_obj of the dedup series (kernel/patches/), one per object, its first slot's entry included */
   readonly dedupObjectBytes: number;
   /** index cost per object beyond the descriptor (the series' rbtree node lives in zswap_obj: 0) */
   readonly dedupIndexBytesPerObject: number;

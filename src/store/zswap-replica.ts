@@ -153,7 +153,7 @@ export class ZswapReplica extends RejectCounters {
   }
 
   metadataBytes(sizes: MetadataSizes): MetadataBreakdown {
-    return metadataBreakdown(sizes, this.dedup, this.storedPages, this.zpool);
+    return metadataBreakdown(sizes, this.dedup, this.storedPages, this.zpool, this.objects?.objects ?? 0);
   }
 
   /** the reject path: queue the shrink worker if the pool is flagged full, erase a stale entry */

@@ -70,15 +70,16 @@ export interface MetadataBreakdown {
 
 /**
  * Memory outside the pool pages: a zswap_entry and an xarray slot per stored page, the allocator's
- * handles and zspage descriptors, and with dedup a zswap_obj (and index cost) per pool object.
+ * handles and zspage descriptors, and with dedup what each of the `objects` adds to the entry of
+ * its first slot (a zswap_obj is allocated in place of that entry), and index cost per object.
  */
-export function metadataBreakdown(sizes: MetadataSizes, dedup: boolean, storedPages: number, zpool: Zpool): MetadataBreakdown {
+export function metadataBreakdown(sizes: MetadataSizes, dedup: boolean, storedPages: number, zpool: Zpool, objects: number): MetadataBreakdown {
   const b: MetadataBreakdown = {
     entries: storedPages * (dedup ? sizes.dedupEntryBytes : sizes.entryBytes),
     xarray: storedPages * sizes.xarrayBytesPerEntry,
     allocator: zpool.metadataBytes(sizes),
-    dedup_objects: dedup ? zpool.objects * sizes.dedupObjectBytes : 0,
-    dedup_index: dedup ? zpool.objects * sizes.dedupIndexBytesPerObject : 0,
+    dedup_objects: dedup ? objects * (sizes.dedupObjectBytes - sizes.dedupEntryBytes) : 0,
+    dedup_index: dedup ? objects * sizes.dedupIndexBytesPerObject : 0,
     total: 0,
   };
   b.total = b.entries + b.xarray + b.allocator + b.dedup_objects + b.dedup_index;

@@ -5,11 +5,14 @@
  * that only fail under memory shortage (entry, pool ref, list_lru, xarray allocations) always
  * succeed in the replica.
  *
- * With dedup (the series in kernel/patches/) a page whose content is already an indexed object
- * shares it after the limit check and without compressing. A content whose hash equals that of a
- * different, already indexed content fails verification: it is compressed and stored as an
- * object of its own that is not indexed, so its copies are never shared (zswap_dedup_find(),
- * zswap_obj_create()). Every stored page is still charged to its memcg in full.
+ * With dedup (the series in kernel/patches/, v2) a page whose content is already an indexed object
+ * shares it after the limit check and without compressing; any other page is compressed and
+ * becomes an object, indexed under its hash key (zswap_entry_new()). A content whose key is held by
+ * a different, already indexed content fails verification (dedup_verify_fail) and is stored
+ * exactly as without dedup: a plain entry, no object, never shared, so its copies collide again
+ * (zswap_dedup_find()). In the default global scope every stored page is charged to its memcg in
+ * full. Concurrent stores of one content end as one object (zswap_obj_publish()), so the
+ * sequential replay gives the kernel's counters.
  */
 import type { CompressorName } from '../compress/compressor.js';
 import { GrowableU32 } from '../replay/growable.js';
@@ -33,9 +36,9 @@ export class ZswapStore extends RejectCounters {
   duplicatePages = 0;
   /** lookups that found an indexed object with the same hash and different content (dedup_verify_fail) */
   verifyFailures = 0;
-  /** objects stored but not indexed, because a different content held their hash (refcount 1 each) */
-  privateObjects = 0;
-  privateBytes = 0;
+  /** dedup: pages stored as without dedup because a different content held their key (plain entries) */
+  collisionPages = 0;
+  collisionBytes = 0;
   /** sum of entry->length over stored pages: what memcg charges (MEMCG_ZSWAP_B, memory.zswap.current) */
   chargedBytes = 0;
   private readonly limits: PoolLimitCheck | null;
@@ -62,6 +65,11 @@ export class ZswapStore extends RejectCounters {
   /** objects in the pool: one per stored page, or one per unique content with dedup */
   get poolObjects(): number {
     return this.zpool.objects;
+  }
+
+  /** dedup: struct zswap_obj stored (dedup_objects): the pool objects that are not collision pages */
+  get dedupObjects(): number {
+    return this.dedup ? this.zpool.objects - this.collisionPages : 0;
   }
 
   /** One non-zero page reaches zswap_store(). `length` is its compression result (length or -errno). */
@@ -98,8 +106,8 @@ export class ZswapStore extends RejectCounters {
     this.chargedBytes += length;
     if (!this.inPool) return;
     if (!indexable) {
-      this.privateObjects++;
-      this.privateBytes += length;
+      this.collisionPages++;
+      this.collisionBytes += length;
       return;
     }
     this.inPool.setBit(content);
@@ -118,6 +126,6 @@ export class ZswapStore extends RejectCounters {
   }
 
   metadataBytes(sizes: MetadataSizes): MetadataBreakdown {
-    return metadataBreakdown(sizes, this.dedup, this.storedPages, this.zpool);
+    return metadataBreakdown(sizes, this.dedup, this.storedPages, this.zpool, this.dedupObjects);
   }
 }
