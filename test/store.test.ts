@@ -6,6 +6,8 @@ import { ZbudPool } from '../src/store/zbud-pool.js';
 import { buildSizeClassTable } from '../src/store/zsmalloc-classes.js';
 import { ZsmallocPool } from '../src/store/zsmalloc-pool.js';
 import { ZswapStore } from '../src/store/zswap-store.js';
+import type { ContentIndex } from '../src/replay/content-index.js';
+import { SeriesKeyGroups, seriesKeyGroups } from '../src/replay/series-key-groups.js';
 import { expectedPoolPages } from './helpers/corpus.js';
 import { randomBytes } from './helpers/random.js';
 
@@ -86,4 +88,23 @@ test('pool limit: stores refused from reaching max_pages until the pool drains t
   assert.equal(d.storedPages, 1);
   assert.equal(d.rejectPoolLimit, 1);
   assert.equal(d.pagesSharing(0, 2), 1);
+});
+
+test('the dedup store collides contents on the series\' 32-bit key even when the index keys on 64 bits', () => {
+  // three contents: 0 and 2 share the low 32 bits of their hash (the series' key), 1 does not
+  const index = { hashLo: Uint32Array.of(0xdeadbeef, 0x12345678, 0xdeadbeef) } as unknown as ContentIndex;
+  const groups = new SeriesKeyGroups(index, 32);
+  assert.equal(groups.groupOf(2), 0);
+  assert.equal(groups.groupOf(1), 1);
+  assert.equal(groups.groupOf(0), 0);
+  assert.equal(seriesKeyGroups(index, 32, 32), index, 'an index keyed on 32 bits is its own grouping');
+  const store = new ZswapStore('lz4', new ZsmallocPool(buildSizeClassTable(8)), true, null, groups);
+  for (const [content, length] of [[0, 100], [1, 200], [2, 300], [2, 300], [0, 100]] as const) store.store(content, length);
+  // content 2 finds content 0's object under its key, fails verification, and is stored as without
+  // dedup each time; content 0's second copy shares
+  assert.equal(store.storedPages, 5);
+  assert.equal(store.dedupObjects, 2);
+  assert.equal(store.duplicatePages, 1);
+  assert.equal(store.verifyFailures, 2);
+  assert.equal(store.collisionPages, 2);
 });

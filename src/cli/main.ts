@@ -42,7 +42,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--zpool <name>', 'zswap pool allocator').choices(ZPOOL_NAMES).default('zsmalloc'))
     .option('--chain-size <n>', `CONFIG_ZSMALLOC_CHAIN_SIZE of the modelled kernel (${CHAIN.min}..${CHAIN.max})`, String(CHAIN.default))
     .addOption(new Option('--hash <name>', 'whole-page hash of the dedup index').choices(HASH_NAMES).default('xxh64'))
-    .option('--hash-bits <n>', 'keep only the low n bits of the hash as the index key (models the dedup series\' dedup_hash_bits knob)')
+    .option('--hash-bits <n>', 'keep only the low n bits of the hash as the index key (models the dedup series\' dedup_hash_bits knob; the series keys on at most 32)')
     .option('--no-verify', 'decide content identity by a 128-bit fingerprint instead of comparing bytes')
     .addOption(new Option('--input-format <format>', 'read inputs as this format instead of detecting it').choices(INPUT_FORMATS).default('auto'))
     .option('-p, --pid <pid>', 'capture this live process first (repeatable; Linux, root) and analyze it with the inputs', collect, [])

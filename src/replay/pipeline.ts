@@ -4,7 +4,8 @@
  * compressor without and with dedup), in input order.
  */
 import type { CompressorName } from '../compress/compressor.js';
-import type { HashName } from '../hash/page-hash.js';
+import { PAGE_HASHES, type HashName } from '../hash/page-hash.js';
+import { DEDUP_KEY_BITS } from '../model/kernel.js';
 import { BATCH_PAGES, PageBatch } from '../sources/page-batch.js';
 import type { PageSource } from '../sources/page-source.js';
 import type { MetadataSizes } from '../store/metadata.js';
@@ -17,6 +18,7 @@ import { InputError } from '../util/errors.js';
 import { nextTurn } from '../util/next-turn.js';
 import type { ContentIndex } from './content-index.js';
 import { ContentIndexer } from './content-indexer.js';
+import { seriesKeyGroups } from './series-key-groups.js';
 import { MAX_SHARING_INPUTS, SourceSharing, type SharingReport } from './source-sharing.js';
 
 /** pages are numbered across all inputs in a u32 (16 TiB of pages) */
@@ -144,10 +146,12 @@ class Replay {
     });
     this.index = this.indexer.index;
     const newPool = () => (opts.zpool === 'zbud' ? new ZbudPool() : new ZsmallocPool(this.classTable));
+    // the series keys its index on 32 bits of the hash: contents colliding there collide in the model
+    const dedupGroups = seriesKeyGroups(this.index, Math.min(opts.hashBits, PAGE_HASHES[opts.hash].bits), DEDUP_KEY_BITS);
     this.stores = opts.compressors.map((compressor) => ({
       compressor,
       plain: new ZswapStore(compressor, newPool(), false, opts.limit),
-      dedup: new ZswapStore(compressor, newPool(), true, opts.limit, this.index),
+      dedup: new ZswapStore(compressor, newPool(), true, opts.limit, dedupGroups),
     }));
     this.sharing = sources.length > 1 && sources.length <= MAX_SHARING_INPUTS ? new SourceSharing(sources.length) : null;
     this.totalBytes = sources.reduce((a, s) => a + s.totalBytes, 0);
