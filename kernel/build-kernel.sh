@@ -16,9 +16,11 @@
 #                   first reverted with `patch -R`, so the kept object directory
 #                   rebuilds only what the patches touch.
 #   --extra-config FILE
-#                   a second config fragment merged after the first (e.g. the
-#                   KASAN + lockdep options of kernel/build-debug-kernel.sh);
-#                   part of the cache key and checked like the first.
+#                   another config fragment merged after the first, in the
+#                   order given (repeatable; e.g. kernel/config/dedup.config
+#                   for the dedup series' testing aids, then the KASAN +
+#                   lockdep options of kernel/build-debug-kernel.sh); part of
+#                   the cache key and checked like the first.
 #   --print-path    print only the cached bzImage path on stdout.
 #
 # Cache: ${ZSWAP_DEDUP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zswap-dedup}/kernel/
@@ -32,13 +34,13 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 variant=stock
 patches=
-extra=
+extras=()
 print_path=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--variant) variant=$2; shift 2 ;;
 	--patches) patches=$(cd "$2" && pwd); shift 2 ;;
-	--extra-config) extra=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
+	--extra-config) extras+=("$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift 2 ;;
 	--print-path) print_path=1; shift ;;
 	*) echo "build-kernel.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -69,7 +71,7 @@ fi
 
 key=$({
 	echo "fragment"; cat "$fragment"
-	if [ -n "$extra" ]; then echo "extra fragment"; cat "$extra"; fi
+	for x in "${extras[@]}"; do echo "extra fragment"; cat "$x"; done
 	echo "linux-source-6.12 $srcver"
 	for p in "${patch_list[@]}"; do echo "patch $(basename "$p")"; cat "$p"; done
 } | sha256sum | cut -c1-16)
@@ -124,16 +126,22 @@ if [ "$want" != "$have" ]; then
 fi
 
 mkdir -p "$obj" "$out"
+# Every fragment's options must have survived olddefconfig.
+check_fragments() {
+	local f
+	for f in "$fragment" "${extras[@]}"; do
+		"$here/check-config.sh" "$f" "$obj/.config" || return 1
+	done
+}
 buildlog=$out/build.log
 log "building $variant kernel ($srcver) in $obj, log $buildlog"
 start=$(date +%s)
 jobs=$(($(nproc) + 1))
 if ! {
 	make -C "$tree" O="$obj" ARCH=x86_64 allnoconfig &&
-	"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$fragment" ${extra:+"$extra"} &&
+	"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$fragment" "${extras[@]}" &&
 	make -C "$tree" O="$obj" ARCH=x86_64 olddefconfig &&
-	"$here/check-config.sh" "$fragment" "$obj/.config" &&
-	{ [ -z "$extra" ] || "$here/check-config.sh" "$extra" "$obj/.config"; } &&
+	check_fragments &&
 	make -C "$tree" O="$obj" ARCH=x86_64 -j"$jobs" bzImage
 } >"$buildlog" 2>&1; then
 	echo "build-kernel.sh: kernel build FAILED ($variant); last 60 lines of $buildlog:" >&2

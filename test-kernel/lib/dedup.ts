@@ -10,6 +10,8 @@ import { ensureKernel, GuestError, REPO_ROOT, runJob, runKernelScript } from './
 import { parseMeasurement, zswapBootParams, type Measurement } from './measure.js';
 
 export const PATCHES = join(REPO_ROOT, 'kernel', 'patches');
+/** CONFIG_ZSWAP_DEDUP_DEBUG: the series' testing aids (dedup_hash_bits, dedup_index_trees, lookup timing) */
+export const DEDUP_CONFIG = join(REPO_ROOT, 'kernel', 'config', 'dedup.config');
 
 /**
  * The dedup kernel: the stock kernel first (cached, and the base of the
@@ -20,12 +22,12 @@ export const PATCHES = join(REPO_ROOT, 'kernel', 'patches');
 export async function ensureDedupKernel(): Promise<string> {
   await ensureKernel();
   await runKernelScript('seed-variant.sh', ['--to', 'dedup'], [0, 1]);
-  return ensureKernel({ variant: 'dedup', patches: PATCHES });
+  return ensureKernel({ variant: 'dedup', patches: PATCHES, extraConfig: [DEDUP_CONFIG] });
 }
 
-/** The dedup kernel with KASAN and lockdep (kernel/build-debug-kernel.sh: a full build, 20-40 min). */
-export async function ensureDebugKernel(): Promise<string> {
-  const path = await runKernelScript('build-debug-kernel.sh', ['--print-path']);
+/** The dedup kernel with KASAN + lockdep, or KCSAN + lockdep (kernel/build-debug-kernel.sh: a full build, 20-40 min). */
+export async function ensureDebugKernel(kind: 'kasan' | 'kcsan' = 'kasan'): Promise<string> {
+  const path = await runKernelScript('build-debug-kernel.sh', [kind, '--print-path']);
   if (!existsSync(path)) throw new GuestError(`build-debug-kernel.sh printed ${path}, which does not exist`);
   return path;
 }
@@ -79,6 +81,7 @@ export async function measureDedup(opts: {
       'for p in dedup dedup_scope; do echo "zswap.param.$p $(cat /sys/module/zswap/parameters/$p)"; done >>/out/result.txt',
       // the real sizes of the two structures, from their slab caches
       'for c in zswap_entry zswap_obj; do for f in object_size slab_size objs_per_slab; do echo "slab.$c.$f $(cat /sys/kernel/slab/$c/$f)"; done; done >/out/slab.txt',
+      'echo "meminfo.MemTotal $(sed -n \'s/^MemTotal: *\\([0-9]*\\) kB/\\1/p\' /proc/meminfo)" >>/out/slab.txt',
       '',
     ].join('\n'),
     timeoutMs: 300_000,

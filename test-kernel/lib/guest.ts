@@ -63,12 +63,15 @@ export interface KernelBuild {
   variant?: string;
   /** directory of *.patch files applied on top of linux-source-6.12 */
   patches?: string;
+  /** config fragments merged after kernel/config/zswap-guest.config, in order */
+  extraConfig?: string[];
 }
 
 /** Path of the cached bzImage; builds it first when needed (7–20 min on 2 cores). */
 export function ensureKernel(build: KernelBuild = {}): Promise<string> {
   const args = ['--variant', build.variant ?? 'stock'];
   if (build.patches) args.push('--patches', build.patches);
+  for (const f of build.extraConfig ?? []) args.push('--extra-config', f);
   return runScript('build-kernel.sh', args);
 }
 
