@@ -9,7 +9,12 @@
  * reported.  Two page sets, both with only pages every
  * compressor stores: "x1" (distinct pages: with dedup on every store is a
  * miss: hash, lookup, compress, object) and "x8" (each page 8 times: 7 of 8
- * stores are hits: hash, lookup, decompress, compare).
+ * stores are hits: hash, lookup, decompress, compare).  Each set runs with one
+ * process and with one process per vCPU (GUEST_CPUS) storing and loading the
+ * same pages at the same time: the SMP cost (contention on the index locks,
+ * the objects' refcounts and the counters).  The kernel's own time per index
+ * lookup (debugfs dedup_lookup_ns / dedup_lookups, CONFIG_ZSWAP_DEDUP_DEBUG)
+ * is reported too.
  *
  * Asserts only what must hold whatever the timing: every page was stored in
  * both modes.  The figures go to the cover letter and kernel/README-dedup.md.
@@ -20,7 +25,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureInitramfs, runJob } from './lib/guest.js';
+import { ensureInitramfs, GUEST_CPUS, runJob } from './lib/guest.js';
 import { dedupBootParams, ensureDedupKernel, ensureDedupTools } from './lib/dedup.js';
 import { timingSet } from './lib/dedup-pagesets.js';
 import { loadCorpus, type PageSet } from './lib/pagesets.js';
@@ -57,7 +62,7 @@ describe('dedup cost: store and load time, off vs on, one guest run per compress
   after(() => {
     if (table.length) {
       console.log(`\nper page in µs, median (min) of ${ROUNDS} rounds; TCG, comparable only within a row's guest run:\n`
-        + `${'compressor/set'.padEnd(18)}${['store off', 'store on', 'on/off', 'load off', 'load on', 'on/off'].map((h) => h.padStart(16)).join('')}\n${table.join('\n')}`);
+        + `${'compressor/set/procs'.padEnd(22)}${['store off', 'store on', 'on/off', 'load off', 'load on', 'on/off', 'lookup ns'].map((h) => h.padStart(16)).join('')}\n${table.join('\n')}`);
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -66,22 +71,27 @@ describe('dedup cost: store and load time, off vs on, one guest run per compress
     it(`timing / ${compressor}`, async () => {
       const files: Record<string, string> = { 'dedup-timing': join(tools, 'dedup-timing') };
       for (const { set, file } of sets) files[`${set.name}.raw`] = file;
+      const runs = sets.flatMap(({ set }) => [...new Set([1, GUEST_CPUS])].map((procs) => ({ set, procs })));
       const run = await runJob({
         kernel,
         initrd,
         memoryMiB: 512,
         append: dedupBootParams(compressor, false),
-        swapMiB: 64,
+        swapMiB: 64 * GUEST_CPUS,
         files,
-        script: `mkswap /dev/vda >/dev/null && swapon /dev/vda || exit 1\n${sets.map(({ set }) => `echo "set ${set.name}" >>/out/timing.txt\n/job/dedup-timing /job/${set.name}.raw ${ROUNDS} >>/out/timing.txt || exit 1`).join('\n')}\n`,
+        script: `mkswap /dev/vda >/dev/null && swapon /dev/vda || exit 1\nd=/sys/kernel/debug/zswap\n${runs.map(({ set, procs }) => `echo "set ${set.name}/${procs} $(cat $d/dedup_lookups) $(cat $d/dedup_lookup_ns)" >>/out/timing.txt\n/job/dedup-timing /job/${set.name}.raw ${ROUNDS} ${procs} >>/out/timing.txt || exit 1\necho "lookups $(cat $d/dedup_lookups) $(cat $d/dedup_lookup_ns)" >>/out/timing.txt`).join('\n')}\n`,
         timeoutMs: 900_000,
       });
       const text = run.outputs['timing.txt']?.toString() ?? '';
       let current = '';
+      let lookupsBefore = [0, 0];
+      const lookupNs = new Map<string, number>();
       const rows = new Map<string, { store: number[]; load: number[]; stored: number[] }[]>();
       for (const line of text.split('\n')) {
-        const s = /^set (\S+)/.exec(line);
-        if (s) { current = s[1]; rows.set(current, [{ store: [], load: [], stored: [] }, { store: [], load: [], stored: [] }]); continue; }
+        const s = /^set (\S+) (\d+) (\d+)/.exec(line);
+        if (s) { current = s[1]; lookupsBefore = [Number(s[2]), Number(s[3])]; rows.set(current, [{ store: [], load: [], stored: [] }, { store: [], load: [], stored: [] }]); continue; }
+        const l = /^lookups (\d+) (\d+)/.exec(line);
+        if (l) { lookupNs.set(current, (Number(l[2]) - lookupsBefore[1]) / Math.max(1, Number(l[1]) - lookupsBefore[0])); continue; }
         const m = /^round \d+ dedup (\d) store_ns (\d+) load_ns (\d+) stored (\d+)/.exec(line);
         if (!m) continue;
         const r = rows.get(current)![Number(m[1])];
@@ -89,14 +99,15 @@ describe('dedup cost: store and load time, off vs on, one guest run per compress
         r.load.push(Number(m[3]));
         r.stored.push(Number(m[4]));
       }
-      for (const { set } of sets) {
-        const r = rows.get(set.name);
-        assert.ok(r && r[0].store.length === ROUNDS && r[1].store.length === ROUNDS, `all rounds ran for ${set.name}:\n${text}`);
-        for (const mode of r) assert.ok(mode.stored.every((n) => n === set.pages), `every page of ${set.name} stored in every round:\n${text}`);
+      for (const { set, procs } of runs) {
+        const name = `${set.name}/${procs}`;
+        const r = rows.get(name);
+        assert.ok(r && r[0].store.length === ROUNDS && r[1].store.length === ROUNDS, `all rounds ran for ${name}:\n${text}`);
+        for (const mode of r) assert.ok(mode.stored.every((n) => n === set.pages), `every page of ${name} stored in every round, by each process:\n${text}`);
         const [off, on] = r;
         const us = (xs: number[]): string => `${(median(xs) / 1000).toFixed(1)} (${(Math.min(...xs) / 1000).toFixed(1)})`.padStart(16);
         const ratio = (a: number[], b: number[]): string => `${(median(b) / median(a)).toFixed(2)} (${(Math.min(...b) / Math.min(...a)).toFixed(2)})`.padStart(16);
-        table.push(`${`${compressor}/${set.name}`.padEnd(18)}${us(off.store)}${us(on.store)}${ratio(off.store, on.store)}${us(off.load)}${us(on.load)}${ratio(off.load, on.load)}`);
+        table.push(`${`${compressor}/${name}`.padEnd(22)}${us(off.store)}${us(on.store)}${ratio(off.store, on.store)}${us(off.load)}${us(on.load)}${ratio(off.load, on.load)}${(lookupNs.get(name) ?? NaN).toFixed(0).padStart(16)}`);
       }
       console.log(`${compressor}: guest ${(run.durationMs / 1000).toFixed(0)} s\n${text}`);
     });
