@@ -3,6 +3,8 @@
 # as static binaries and cache them outside the clone:
 #   dedup-integrity  kernel/dedup/dedup-integrity.c
 #   dedup-timing     kernel/dedup/dedup-timing.c
+#   dedup-scale      kernel/dedup/dedup-scale.c (lookup cost up to millions of
+#                    objects, kernel/run-dedup-scale.sh)
 #   test_zswap       the kernel's own tools/testing/selftests/cgroup/test_zswap
 #                    (with cgroup_util.c), from /usr/src/linux-source-6.12.tar.xz
 # They reach the guest through the job's 9p share.  stress-ng is not built: the
@@ -14,7 +16,7 @@
 #
 # Usage: kernel/build-dedup-tools.sh [--print-path]   (prints the directory)
 # Cache: ${ZSWAP_DEDUP_CACHE:-${XDG_CACHE_HOME:-~/.cache}/zswap-dedup}/dedup-tools/tools-<key>/
-#   key = sha256(the two sources, linux-source-6.12 and gcc versions)
+#   key = sha256(the three sources, linux-source-6.12 and gcc versions)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,7 +37,7 @@ fi
 
 tarball=/usr/src/linux-source-6.12.tar.xz
 key=$({
-	cat "$here/dedup/dedup-integrity.c" "$here/dedup/dedup-timing.c"
+	cat "$here/dedup/dedup-integrity.c" "$here/dedup/dedup-timing.c" "$here/dedup/dedup-scale.c"
 	dpkg-query -W -f='${Version}\n' linux-source-6.12
 	gcc --version | head -n 1
 } | sha256sum | cut -c1-16)
@@ -48,6 +50,7 @@ if [ ! -x "$out/test_zswap" ]; then
 	cflags="-static -O2 -Wall -Wextra -Werror"
 	gcc $cflags -o "$tmp/dedup-integrity" "$here/dedup/dedup-integrity.c"
 	gcc $cflags -o "$tmp/dedup-timing" "$here/dedup/dedup-timing.c"
+	gcc $cflags -o "$tmp/dedup-scale" "$here/dedup/dedup-scale.c"
 	sel=linux-source-6.12/tools/testing/selftests
 	tar -C "$tmp" -xf "$tarball" "$sel/kselftest.h" "$sel/cgroup" "$sel/clone3"
 	# the selftest's own flags (its Makefile: -Wall -pthread)
