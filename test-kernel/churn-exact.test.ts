@@ -72,7 +72,7 @@ function compare(run: ChurnRun, samples: SampleFigures[], dedup: boolean): strin
       ['vmstat.swpin_zero', s.pages.zeroSwapIns],
     ];
     if (dedup) {
-      want.push(['zswap.dedup_hits', r.dedup_hits], ['zswap.dedup_objects', r.dedup_objects], ['zswap.dedup_saved_bytes', r.dedup_saved_bytes], ['zswap.dedup_verify_fail', r.dedup_verify_fail]);
+      want.push(['zswap.dedup_hits', r.dedup_hits], ['zswap.dedup_objects', r.dedup_objects], ['zswap.dedup_saved_bytes', r.dedup_saved_bytes], ['zswap.dedup_verify_fail', r.dedup_verify_fail], ['zswap.dedup_wb_skip', r.dedup_wb_skip]);
     }
     for (const [k, expected] of want) if (v(k) !== expected) diffs.push(`${phase.name}: ${k} kernel ${v(k)} replay ${expected}`);
     // a step (after one page of a page-by-page phase) prints no classes
@@ -114,7 +114,7 @@ describe('replay over time equals the kernel after every phase', { concurrency: 
         const last = r('exit');
         table.push(
           `${compressor.padEnd(5)} ${dedup ? 'dedup' : 'stock'}  ${run.seconds.toFixed(0).padStart(4)} s  MemTotal ${run.memTotalKiB} kB  phases ${run.phases.length}  ` +
-            `stored ${last.stores} loads ${last.loads} inval ${last.invalidations} wb ${last.written_back} (shared ${last.writeback_shared}) ` +
+            `stored ${last.stores} loads ${last.loads} inval ${last.invalidations} wb ${last.written_back} (shared ${last.writeback_shared}, passed over ${last.dedup_wb_skip}) ` +
             `limit_hit ${last.pool_limit_hit} compacted ${last.compacted_pages} hits ${last.dedup_hits}  differences ${diffs.length}`,
         );
         console.log(table.at(-1));

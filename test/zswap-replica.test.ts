@@ -101,7 +101,7 @@ test('pool limit: the worker\'s memcg cursor outlives a run, so the next run sta
   assert.equal(r.zpool.totalPages, 30);
 });
 
-test('dedup: shared objects live until their last slot; writeback of a shared slot frees nothing', () => {
+test('dedup: shared objects live until their last slot; writeback passes over shared entries and frees an object per page', () => {
   const r = replica(true, { maxPages: 3, acceptThresholdPages: 2 });
   r.store(0, 7, HUGE);
   r.store(1, 7, HUGE); // hit
@@ -111,37 +111,65 @@ test('dedup: shared objects live until their last slot; writeback of a shared sl
   assert.equal(r.objects!.objects, 3);
   assert.equal(r.objects!.savedBytes, HUGE);
   assert.equal(r.zpool.totalPages, 3);
-  // full: the worker rotates four entries, then writes back slot 0 (shared: nothing freed), then slot 1 (frees content 7)
+  // full: each pass of the worker passes over slots 0 and 1 (content 7, shared) without a failure,
+  // rotates slot 2 then 3 (referenced: two failures), then writes back slot 2 (frees content 8)
   assert.ok(!r.store(4, 7, HUGE), 'a hit is refused too while the pool is full');
-  assert.equal(r.writtenBack, 2);
-  assert.equal(r.writebackShared, 1);
+  assert.equal(r.writtenBack, 1);
+  assert.equal(r.writebackShared, 0);
   assert.equal(r.writebackFreedPages, 1);
+  assert.ok(r.writebackSkippedShared >= 2);
+  assert.ok(r.hasEntry(0) && r.hasEntry(1) && !r.hasEntry(2) && r.hasEntry(3));
+  assert.equal(r.objects!.savedBytes, HUGE, 'the shared object is untouched');
+  assert.equal(r.objects!.objects, 2);
+  assert.ok(r.load(0)); // its first slot goes: the object stays for slot 1
+  assert.equal(r.objects!.objects, 2);
   assert.equal(r.objects!.savedBytes, 0);
-  assert.ok(r.load(2));
-  assert.equal(r.objects!.objects, 1);
+  r.invalidate(1);
   r.invalidate(3);
   assert.equal(r.zpool.totalPages, 0);
   assert.equal(r.storedPages, 0);
   assert.equal(r.chargedBytes, 0);
+  assert.equal(r.objects!.objects, 0);
 });
 
-test('dedup: a content colliding with an indexed key stays private for life, even after that key frees', () => {
+test('dedup: the worker walks past shared entries without counting them as failures', () => {
+  const r = replica(true, { maxPages: 2, acceptThresholdPages: 1 });
+  for (let slot = 0; slot < 20; slot++) r.store(slot, 0, HUGE); // one object, twenty slots
+  r.store(20, 1, HUGE);
+  assert.equal(r.zpool.totalPages, 2);
+  assert.ok(!r.store(21, 2, HUGE));
+  // pass 1: twenty shared entries passed over, slot 20 rotated (referenced: one failure);
+  // pass 2: twenty more, then slot 20 written back: the pool is at the threshold
+  assert.equal(r.writebackSkippedShared, 40);
+  assert.equal(r.writtenBack, 1);
+  assert.equal(r.shrinkWorkerGaveUp, 0);
+  assert.ok(!r.hasEntry(20));
+  assert.equal(r.objects!.objects, 1);
+  assert.equal(r.storedPages, 20);
+});
+
+test('dedup: a content whose key another content holds is stored as without dedup, and shares once the key is free', () => {
   // contents 1 and 2 share a hash key (group 1)
   const r = replica(true, null, { groupOf: (c) => (c === 2 ? 1 : c) });
   r.store(0, 1, 100);
-  r.store(1, 2, 200); // verify failure: a private object
+  r.store(1, 2, 200); // verify failure: a plain entry, no object
   assert.equal(r.objects!.verifyFailures, 1);
-  assert.equal(r.objects!.privateObjects, 1);
-  r.store(2, 2, 200); // the key still points at content 1: another failure, another private object
+  assert.equal(r.objects!.objects, 1);
+  r.store(2, 2, 200); // the key still points at content 1: another failure, another plain entry
   assert.equal(r.objects!.verifyFailures, 2);
-  assert.equal(r.objects!.objects, 3);
+  assert.equal(r.objects!.objects, 1);
+  assert.equal(r.compressedBytes, 500);
   r.invalidate(0); // content 1's object goes, the key is free
   r.store(3, 2, 200); // now content 2 gets an indexed object of its own
   r.store(4, 2, 200); // and shares it
   assert.equal(r.dedupHits, 1);
-  assert.equal(r.objects!.objects, 3);
-  assert.equal(r.objects!.privateObjects, 2);
+  assert.equal(r.objects!.objects, 1);
+  assert.equal(r.objects!.privateObjects, 0);
   assert.equal(r.compressions, 4);
+  r.invalidate(1);
+  r.invalidate(2);
+  assert.equal(r.compressedBytes, 200);
+  assert.equal(r.storedPages, 2);
 });
 
 test('a store over a live entry (a re-dirtied page swapped again) frees the old one after, a refused one erases it', () => {

@@ -10,7 +10,8 @@
  * cannot tell in which order they happened between two samples.
  */
 import type { CompressorName } from '../compress/compressor.js';
-import { PAGE_SIZE } from '../model/kernel.js';
+import { PAGE_HASHES } from '../hash/page-hash.js';
+import { DEDUP_KEY_BITS, PAGE_SIZE } from '../model/kernel.js';
 import { buildSizeClassTable, type SizeClassTable } from '../store/zsmalloc-classes.js';
 import { ZsmallocReplica, type ZsClassStat } from '../store/zsmalloc-replica.js';
 import { ZswapReplica } from '../store/zswap-replica.js';
@@ -20,6 +21,7 @@ import type { ContentIndex } from './content-index.js';
 import type { ReplayOptions } from './pipeline.js';
 import { ContentIndexer } from './content-indexer.js';
 import { grownArray } from './growable.js';
+import { seriesKeyGroups } from './series-key-groups.js';
 import type { ReclaimPolicy } from './reclaim-policy.js';
 
 /**
@@ -92,8 +94,10 @@ export interface ReplicaFigures {
   dedup_hits: number;
   dedup_saved_bytes: number;
   dedup_verify_fail: number;
-  /** writebacks of a slot whose object other slots still shared: no pool memory freed */
+  /** writebacks of a slot whose object other slots still shared, freeing nothing: 0 with series v2, which passes them over */
   writeback_shared: number;
+  /** entries the writeback walk passed over because their object was shared (the series' dedup_wb_skip) */
+  dedup_wb_skip: number;
   /** with TimelineReplayOptions.classStats */
   classes?: ZsClassStat[];
 }
@@ -163,10 +167,12 @@ class TimelineReplay {
     });
     this.classTable = buildSizeClassTable(opts.chainSize);
     const index = this.indexer.index;
+    // the series keys its index on 32 bits of the hash: contents colliding there collide in the model
+    const dedupGroups = seriesKeyGroups(index, Math.min(opts.hashBits, PAGE_HASHES[opts.hash].bits), DEDUP_KEY_BITS);
     this.replicas = opts.compressors.map((compressor) => ({
       compressor,
       plain: new ZswapReplica(compressor, new ZsmallocReplica(this.classTable), false, opts.limit),
-      dedup: new ZswapReplica(compressor, new ZsmallocReplica(this.classTable), true, opts.limit, index),
+      dedup: new ZswapReplica(compressor, new ZsmallocReplica(this.classTable), true, opts.limit, dedupGroups),
     }));
     this.all = this.replicas.flatMap((r) => [r.plain, r.dedup]);
     this.k = opts.compressors.length;
@@ -368,6 +374,7 @@ class TimelineReplay {
       dedup_saved_bytes: o ? o.savedBytes : 0,
       dedup_verify_fail: o ? o.verifyFailures : 0,
       writeback_shared: r.writebackShared,
+      dedup_wb_skip: r.writebackSkippedShared,
       ...(this.opts.classStats ? { classes: pool.classStats() } : {}),
     };
   }

@@ -52,6 +52,7 @@ export function formatTimeSeriesTable(doc: TimeSeriesDocument): string {
       ['compacted pages', (r) => r.compacted_pages],
       ['dedup hits', (r) => r.dedup_hits],
       ['written back, shared (freed nothing)', (r) => r.writeback_shared],
+      ['shared entries passed over by writeback', (r) => r.dedup_wb_skip],
     ];
     const crow = [['', ...c.compressors]];
     for (const [label, get] of counters) {
@@ -103,6 +104,7 @@ const CSV_COLUMNS: [string, (s: SampleFigures, r: ReplicaFigures) => string | nu
   ['dedup_saved_bytes', (_s, r) => r.dedup_saved_bytes],
   ['dedup_verify_fail', (_s, r) => r.dedup_verify_fail],
   ['writeback_shared', (_s, r) => r.writeback_shared],
+  ['dedup_wb_skip', (_s, r) => r.dedup_wb_skip],
 ];
 
 /** One row per sample, compressor and dedup off/on; every value a number or a plain word (nothing to quote). */

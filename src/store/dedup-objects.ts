@@ -1,20 +1,24 @@
 /**
- * The dedup series' shared objects as they live and die under churn (kernel/patches/, v1):
- * struct zswap_obj {handle, length, refs} found through a per-pool index keyed by the page hash.
+ * The dedup series' shared objects as they live and die under churn (kernel/patches/, v2;
+ * kernel/dedup/README.md): struct zswap_obj {entry, rb_node, scope, hash, refs} found through a
+ * per-pool index keyed by the page hash.
  *
  * - zswap_dedup_find(): the object indexed under the page's hash key; used when its content is
- *   the page's (one more reference, dedup_saved_bytes += length), else dedup_verify_fail.
- * - zswap_obj_create(): every compressed store becomes an object with one reference; it is
- *   indexed unless the key is already taken (a hash collision), then it stays private for life.
+ *   the page's (one more reference, dedup_saved_bytes += length); a key held by another content
+ *   is a collision (dedup_verify_fail): the page is then stored as without dedup, not here.
+ * - zswap_obj_publish(): a compressed store with no object under its key becomes an object with
+ *   one reference, indexed (the key is free: find() said so).
  * - zswap_obj_put(): every path that frees an entry (load, invalidate, writeback, stale entry)
  *   drops one reference; the last takes the object out of the index and frees its zsmalloc
- *   object, otherwise dedup_saved_bytes -= length.
+ *   object, otherwise dedup_saved_bytes -= length. Writeback only ever takes a last reference.
  *
- * One seam for the series' versions: the replica asks this class only find / create / put.
+ * The replica asks this class only find / create / put / refsOf.
  */
 import type { HashGroups } from './zswap-store.js';
 
 const NONE = -1;
+/** find(): the key is held by an object with other content (a hash collision) */
+export const COLLISION = -2;
 
 function widen(a: Int32Array, min: number): Int32Array {
   if (a.length > min) return a;
@@ -35,9 +39,9 @@ export class DedupObjects {
   private readonly spare: number[] = [];
   /** index: hash group (its first content's id) → object indexed under that key */
   private indexed: Int32Array = new Int32Array(1024).fill(NONE);
-  /** dedup_objects: live objects, private ones included */
+  /** dedup_objects: live objects, ownerless ones (their first slot gone) included */
   objects = 0;
-  /** objects that are not in the index (their key was taken) */
+  /** objects that are not in the index (their key was taken: only by a concurrent store in the kernel, never here) */
   privateObjects = 0;
   /** dedup_saved_bytes: Σ (refs − 1) × length over live objects */
   savedBytes = 0;
@@ -52,14 +56,14 @@ export class DedupObjects {
     return this.groups ? this.groups.groupOf(content) : content;
   }
 
-  /** zswap_dedup_find(): an object with the page's content (a reference taken), or NONE */
+  /** zswap_dedup_find(): an object with the page's content (a reference taken), NONE, or COLLISION */
   find(content: number): number {
     const key = this.keyOf(content);
     const obj = key < this.indexed.length ? this.indexed[key] : NONE;
     if (obj === NONE) return NONE;
     if (this.content[obj] !== content) {
       this.verifyFailures++;
-      return NONE;
+      return COLLISION;
     }
     this.refs[obj]++;
     this.savedBytes += this.length[obj];

@@ -3,7 +3,8 @@
  * and written back, in a zsmalloc pool that fragments and compacts (zsmalloc-replica.ts).
  *
  * - store (zswap_store()): the pool limit check (zswap_check_limits()), compression result,
- *   zs_malloc(); with the dedup series a page whose content is an indexed object shares it instead.
+ *   zs_malloc(); with the dedup series (v2) a page whose content is an indexed object shares it
+ *   instead, and a page whose key another content holds is stored as without dedup.
  *   The new entry is referenced and goes to the LRU tail. An older entry of the same slot (a page
  *   re-dirtied and swapped out again) is freed after a successful store, or erased on a reject.
  *   Every reject while the pool is flagged full queues the shrink worker.
@@ -12,7 +13,9 @@
  * - shrink worker (shrink_worker()): writes back from the LRU head until the pool is at or below
  *   the accept threshold; a referenced entry is rotated to the tail with its bit cleared
  *   (shrink_memcg_cb()) and counts as a failure, as does a pass over the memcgs without any
- *   attempt; the worker gives up at MAX_RECLAIM_RETRIES.
+ *   attempt; the worker gives up at MAX_RECLAIM_RETRIES. With dedup, an entry whose object other
+ *   slots share is passed over first (rotated to the tail, its bit untouched: dedup_wb_skip),
+ *   and shrink_memcg() walks on to the next entry, once around the list at most.
  *   It runs to completion right after the reject that queued it.
  * - compaction (zs_compact()) when the caller says the kernel ran it.
  *
@@ -22,7 +25,7 @@
  */
 import type { CompressorName } from '../compress/compressor.js';
 import { GrowableU32 } from '../replay/growable.js';
-import { DedupObjects } from './dedup-objects.js';
+import { COLLISION, DedupObjects } from './dedup-objects.js';
 import type { MetadataSizes } from './metadata.js';
 import type { ZsmallocReplica } from './zsmalloc-replica.js';
 import { ZswapLru } from './zswap-lru.js';
@@ -52,8 +55,10 @@ export class ZswapReplica extends RejectCounters {
   writtenBack = 0;
   /** pool pages freed by writeback (zspages emptied by it) */
   writebackFreedPages = 0;
-  /** writebacks that only dropped a reference of a shared object (dedup): no pool memory freed */
+  /** writebacks that only dropped a reference of a shared object: none with series v2, which never writes a shared slot back */
   writebackShared = 0;
+  /** dedup_wb_skip: entries passed over by the writeback walk because their object was shared */
+  writebackSkippedShared = 0;
   /** compressor invocations */
   compressions = 0;
   /** dedup_hits */
@@ -65,8 +70,10 @@ export class ZswapReplica extends RejectCounters {
   private readonly lru = new ZswapLru();
   /** zswap_next_shrink: NULL at boot, so the first pass starts at the root */
   private shrinkCursor = CURSOR_ROOT;
-  /** per slot: 1 + zpool handle (stock) or 1 + object (dedup); 0 when the slot has no entry */
+  /** per slot: 1 + zpool handle (stock, or a dedup collision) or 1 + object (dedup); 0 when the slot has no entry */
   private readonly entry = new GrowableU32(1024);
+  /** dedup: 1 when the slot's entry owns a zpool handle (a collision stored as without dedup) */
+  private readonly entryPlain = new GrowableU32(1024);
   private readonly entryLength = new GrowableU32(1024);
   readonly objects: DedupObjects | null;
 
@@ -86,9 +93,9 @@ export class ZswapReplica extends RejectCounters {
     return this.limits?.hits ?? 0;
   }
 
-  /** Σ length of the compressed objects in the pool */
+  /** Σ length of the compressed objects (and plain entries) in the pool */
   get compressedBytes(): number {
-    return this.objects ? this.objects.compressedBytes : this.plainBytes;
+    return (this.objects ? this.objects.compressedBytes : 0) + this.plainBytes;
   }
 
   hasEntry(slot: number): boolean {
@@ -106,9 +113,15 @@ export class ZswapReplica extends RejectCounters {
       return false;
     }
     let data = NONE;
+    let plain = !this.objects;
     if (this.objects) {
       data = this.objects.find(content);
-      if (data !== NONE) this.dedupHits++;
+      if (data === COLLISION) {
+        plain = true;
+        data = NONE;
+      } else if (data !== NONE) {
+        this.dedupHits++;
+      }
     }
     if (data === NONE) {
       this.compressions++;
@@ -118,11 +131,12 @@ export class ZswapReplica extends RejectCounters {
         this.rejected(slot);
         return false;
       }
-      data = this.objects ? this.objects.create(content, handle, length) : handle;
-      if (!this.objects) this.plainBytes += length;
+      data = plain ? handle : this.objects!.create(content, handle, length);
+      if (plain) this.plainBytes += length;
     }
     if (this.entry.get(slot) !== 0) this.freeEntry(slot);
     this.entry.set(slot, data + 1);
+    this.entryPlain.set(slot, plain && this.objects ? 1 : 0);
     this.entryLength.set(slot, length);
     this.lru.add(slot);
     this.storedPages++;
@@ -184,9 +198,20 @@ export class ZswapReplica extends RejectCounters {
         attempts = 0;
         continue;
       }
-      const slot = this.lru.head;
+      let slot = this.lru.head;
       if (slot === NONE) continue; // -ENOENT: nothing scanned
       attempts++;
+      // shrink_memcg(): a shared entry is no candidate; walk past it, once around the list at most
+      let left = this.lru.count;
+      while (slot !== NONE && this.isShared(slot)) {
+        this.writebackSkippedShared++;
+        this.lru.moveTail(slot);
+        slot = left-- > 1 ? this.lru.head : NONE;
+      }
+      if (slot === NONE) {
+        if (++failures === MAX_RECLAIM_RETRIES) break;
+        continue;
+      }
       if (this.lru.isReferenced(slot)) {
         this.lru.rotate(slot);
         if (++failures === MAX_RECLAIM_RETRIES) break;
@@ -198,11 +223,14 @@ export class ZswapReplica extends RejectCounters {
     if (failures === MAX_RECLAIM_RETRIES) this.shrinkWorkerGaveUp++;
   }
 
-  /** zswap_writeback_entry(): the page goes to the swap device, the entry is freed */
+  /** dedup: do other slots share the entry's object? */
+  private isShared(slot: number): boolean {
+    return this.objects !== null && this.entryPlain.get(slot) === 0 && this.objects.refsOf(this.entry.get(slot) - 1) > 1;
+  }
+
+  /** zswap_writeback_entry(): the page goes to the swap device, the entry (and with dedup its object, whose last reference it holds) is freed */
   private writeback(slot: number): void {
     const before = this.zpool.totalPages;
-    const data = this.entry.get(slot) - 1;
-    if (this.objects && this.objects.refsOf(data) > 1) this.writebackShared++;
     this.freeEntry(slot);
     this.writtenBack++;
     this.writebackFreedPages += before - this.zpool.totalPages;
@@ -213,7 +241,7 @@ export class ZswapReplica extends RejectCounters {
     const data = this.entry.get(slot) - 1;
     const length = this.entryLength.get(slot);
     this.lru.del(slot);
-    if (this.objects) {
+    if (this.objects && this.entryPlain.get(slot) === 0) {
       const handle = this.objects.put(data);
       if (handle !== NONE) this.zpool.free(handle);
     } else {
