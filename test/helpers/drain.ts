@@ -12,6 +12,8 @@ import type { PageSource } from '../../src/sources/page-source.js';
 import type { PhysicalMemory } from '../../src/sources/physical-memory.js';
 import type { SourceOptions } from '../../src/sources/source-options.js';
 import { BufferFile } from './buffer-file.js';
+import { CaptureTimeline } from '../../src/sources/capture-reader.js';
+import { EventBatch } from '../../src/timeline/timeline.js';
 
 export interface DrainResult {
   result: 'ok' | 'input-error';
@@ -65,5 +67,31 @@ function drainWith(path: string, open: (options: SourceOptions) => PageSource, o
     throw e;
   } finally {
     src?.close();
+  }
+}
+
+/**
+ * Reads a recording over time (our capture format, version 2) the way the replay over time does,
+ * in-process: every sample, every event batch, the idle ages after each sample.
+ */
+export function drainRecordingBytes(name: string, data: Buffer): DrainResult {
+  const batch = new EventBatch();
+  let events = 0;
+  let timeline: CaptureTimeline | undefined;
+  try {
+    timeline = new CaptureTimeline(new BufferFile(name, data));
+    for (let s = timeline.nextSample(); s; s = timeline.nextSample()) {
+      for (let n = timeline.read(batch); n > 0; n = timeline.read(batch)) events += n;
+      timeline.idleAges();
+    }
+    return { result: 'ok', pages: events };
+  } catch (e) {
+    if (e instanceof InputError) {
+      if (e.file !== name || e.message.includes('\n')) throw new Error(`InputError not naming ${name} in one line: ${e.message}`);
+      return { result: 'input-error', pages: events, message: e.message };
+    }
+    throw e;
+  } finally {
+    timeline?.close();
   }
 }

@@ -59,7 +59,7 @@ function run(p: WorkerParams): void {
       Atomics.store(p.heartbeat, 0, i);
       const c = mutantCase(bases, p.seed, i);
       const name = `mutant-${i}-${c.base.name}`;
-      const what = `${c.base.name}: ${c.mutant.what}${c.allPages ? ' (--all-pages)' : ''}`;
+      const what = `${c.base.name}: ${c.mutant.what}${c.allPages && c.base.family !== 'recording' ? ' (--all-pages)' : ''}`;
       const v = checkInProcess(c, name);
       tally(stats, c.base.family, v);
       if (v.kind === 'crash' || v.kind === 'cli') post({ type: 'finding', i, kind: 'crash', base: c.base.name, what, detail: v.detail });

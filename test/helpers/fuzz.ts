@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { drainBytes } from './drain.js';
+import { drainBytes, drainRecordingBytes } from './drain.js';
 import { mutate as elfMutate } from './elf-mutate.js';
 import { kdumpLayout, mutate as kdumpMutate } from './kdump-mutate.js';
 import { mutate as byteMutate } from './mutate.js';
@@ -33,7 +33,7 @@ export interface FuzzBase {
   mutate(rng: Rng): Mutant;
 }
 
-export const FAMILIES = ['raw', 'capture', 'trace', 'capture-v2', 'trace-v2', 'elf-vmcore', 'elf-core', 'kdump', 'flattened'] as const;
+export const FAMILIES = ['raw', 'capture', 'trace', 'capture-v2', 'trace-v2', 'recording', 'elf-vmcore', 'elf-core', 'kdump', 'flattened'] as const;
 
 /** mutants never grow beyond this (the structural mutations add bytes) */
 const MAX_MUTANT_BYTES = 8 << 20;
@@ -128,6 +128,7 @@ export function fuzzBases(families: readonly string[] = [], root = ROOT): FuzzBa
     base(root, 'fixtures/capture/python-fork.trace', 'trace', capture),
     want('capture-v2') ? base(root, currentVersion(root, 'fixtures/capture/sleep.zsdc', false), 'capture-v2', capture) : null,
     want('trace-v2') ? base(root, currentVersion(root, 'fixtures/capture/sleep.zsdc', true), 'trace-v2', capture) : null,
+    base(root, 'fixtures/capture/python-churn.trace', 'recording', capture),
     base(root, 'fixtures/elf/vmcore-fill.elf', 'elf-vmcore', oneOf(elfMutate, vmcoreinfoMutate)),
     base(root, 'fixtures/elf/gcore-fill.core', 'elf-core', elfMutate),
     ...kd.map((f) => {
@@ -180,7 +181,7 @@ export type Verdict =
 export function checkInProcess(c: MutantCase, name: string): Verdict {
   const t0 = performance.now();
   try {
-    const r = drainBytes(name, c.mutant.data, { allPages: c.allPages });
+    const r = c.base.family === 'recording' ? drainRecordingBytes(name, c.mutant.data) : drainBytes(name, c.mutant.data, { allPages: c.allPages });
     const ms = performance.now() - t0;
     return r.result === 'ok' ? { kind: 'ok', ms } : { kind: 'refused', ms, message: r.message!.slice(name.length + 2) };
   } catch (e) {
@@ -195,12 +196,13 @@ export function checkInProcess(c: MutantCase, name: string): Verdict {
 export function checkCli(c: MutantCase, dir: string, timeoutMs: number): Verdict {
   const files = [path.join(dir, 'mutant-a')];
   fs.writeFileSync(files[0], c.mutant.data);
-  if (c.second) {
+  const recording = c.base.family === 'recording';
+  if (c.second && !recording) {
     files.unshift(path.join(dir, 'mutant-b'));
     fs.writeFileSync(files[0], c.second.data);
   }
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [BIN, 'analyze', '--threads', '1', '--no-progress', '-c', 'lz4', '-f', 'json', ...(c.allPages ? ['--all-pages'] : []), ...files], {
+  const r = spawnSync(process.execPath, [BIN, 'analyze', '--threads', '1', '--no-progress', '-c', 'lz4', '-f', 'json', ...(recording ? ['--reclaim', 'all'] : c.allPages ? ['--all-pages'] : []), ...files], {
     encoding: 'utf8',
     timeout: timeoutMs,
     killSignal: 'SIGKILL',
