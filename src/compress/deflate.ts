@@ -10,7 +10,7 @@
 import zlibDeflate from 'pako/lib/zlib/deflate.js';
 import ZStream from 'pako/lib/zlib/zstream.js';
 import type { PageCompressor } from './compressor.js';
-import { EINVAL, PAGE_SIZE } from '../model/kernel.js';
+import { DST_BUFFER_SIZE, EINVAL, PAGE_SIZE } from '../model/kernel.js';
 
 const Z_FINISH = 4;
 const Z_OK = 0;
@@ -32,13 +32,15 @@ export class DeflateCompressor implements PageCompressor {
     if (ret !== Z_OK) throw new Error(`deflateInit2 failed: ${ret}`);
   }
 
-  compress(page: Uint8Array, dst: Uint8Array): number {
+  private readonly scratch = new Uint8Array(DST_BUFFER_SIZE);
+
+  compress(page: Uint8Array, dst: Uint8Array | null): number {
     const strm = this.strm;
     zlibDeflate.deflateReset(strm);
     strm.input = page;
     strm.next_in = 0;
     strm.avail_in = PAGE_SIZE;
-    strm.output = dst;
+    strm.output = dst ?? this.scratch;
     strm.next_out = 0;
     strm.avail_out = PAGE_SIZE;
     const ret = zlibDeflate.deflate(strm, Z_FINISH);

@@ -10,7 +10,7 @@
  */
 
 import type { CompressorName, PageCompressor } from './compressor.js';
-import { ENOSPC, PAGE_SIZE } from '../model/kernel.js';
+import { DST_BUFFER_SIZE, ENOSPC, PAGE_SIZE } from '../model/kernel.js';
 
 const OP_REPEAT = 0x1b;
 const OP_ZEROS = 0x1c;
@@ -155,7 +155,9 @@ export class Sw842Compressor implements PageCompressor {
   private acc = 0;
   private nbits = 0;
 
-  compress(page: Uint8Array, dst: Uint8Array): number {
+  private readonly scratch = new Uint8Array(DST_BUFFER_SIZE);
+
+  compress(page: Uint8Array, dst: Uint8Array | null): number {
     this.base += SPAN;
     if (this.base >= BASE_LIMIT) {
       this.last2.fill(-SPAN);
@@ -164,7 +166,7 @@ export class Sw842Compressor implements PageCompressor {
       this.base = SPAN;
     }
     const base = this.base;
-    this.out = dst;
+    this.out = dst ?? this.scratch;
     this.pos = 0;
     this.acc = 0;
     this.nbits = 0;

@@ -10,12 +10,12 @@ export abstract class WasmPageCompressor implements PageCompressor {
   /** runs the compressor on the module's page: the stream length, 0 when it does not fit */
   protected abstract run(): number;
 
-  compress(page: Uint8Array, dst: Uint8Array): number {
+  compress(page: Uint8Array, dst: Uint8Array | null): number {
     const lib = this.lib;
     lib.load(page, 0, PAGE_SIZE);
     const len = this.run();
     if (len <= 0) return -EINVAL;
-    lib.takeStream(dst, len);
+    if (dst) lib.takeStream(dst, len);
     return len;
   }
 }

@@ -11,7 +11,7 @@
  */
 import binding from 'zstd-napi/binding.js';
 import type { PageCompressor } from './compressor.js';
-import { EINVAL, PAGE_SIZE } from '../model/kernel.js';
+import { DST_BUFFER_SIZE, EINVAL, PAGE_SIZE } from '../model/kernel.js';
 
 const LEVEL = 3;
 const WINDOW_LOG = 21;
@@ -41,8 +41,10 @@ export class ZstdCompressor implements PageCompressor {
     c.setParameter(p.dictIDFlag, 1);
   }
 
-  compress(page: Uint8Array, dst: Uint8Array): number {
-    const len = this.cctx.compress2(dst, page);
+  private readonly scratch = new Uint8Array(DST_BUFFER_SIZE);
+
+  compress(page: Uint8Array, dst: Uint8Array | null): number {
+    const len = this.cctx.compress2(dst ?? this.scratch, page);
     return len <= PAGE_SIZE ? len : -EINVAL;
   }
 }

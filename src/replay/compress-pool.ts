@@ -10,7 +10,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { CompressorName, PageCompressor } from '../compress/compressor.js';
-import { DST_BUFFER_SIZE, PAGE_SIZE } from '../model/kernel.js';
+import { PAGE_SIZE } from '../model/kernel.js';
 import { createCompressor } from '../compress/registry.js';
 
 /** control words in the shared Int32Array */
@@ -38,8 +38,12 @@ export function allocSharedBatch(capacity: number, compressors: number): SharedB
   };
 }
 
-/** Claims and compresses pages of the job tagged `tag` until none is left; used by the pool and its workers. */
-export function compressClaimed(shared: SharedBatch, tag: number, compressors: PageCompressor[], dst: Uint8Array): void {
+/**
+ * Claims and compresses pages of the job tagged `tag` until none is left; used by the pool and its
+ * workers. Only lengths are kept (no stream copies). Only the job's last page wakes the pool: it
+ * waits for the job to end, and a notify per page costs a call into the runtime.
+ */
+export function compressClaimed(shared: SharedBatch, tag: number, compressors: PageCompressor[]): void {
   const { control, pages, lengths } = shared;
   const k = compressors.length;
   for (;;) {
@@ -50,16 +54,15 @@ export function compressClaimed(shared: SharedBatch, tag: number, compressors: P
     // just read was this job's, and the job cannot end before this page is counted done.
     if (Atomics.compareExchange(control, CTL_NEXT, v, v + 1) !== v) continue;
     const page = pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-    for (let c = 0; c < k; c++) lengths[i * k + c] = compressors[c].compress(page, dst);
-    Atomics.add(control, CTL_DONE, 1);
-    Atomics.notify(control, CTL_DONE);
+    for (let c = 0; c < k; c++) lengths[i * k + c] = compressors[c].compress(page, null);
+    const done = Atomics.add(control, CTL_DONE, 1) + 1;
+    if ((done & INDEX_MASK) === Atomics.load(control, CTL_COUNT)) Atomics.notify(control, CTL_DONE);
   }
 }
 
 export class CompressPool {
   readonly shared: SharedBatch;
   private readonly compressors: PageCompressor[];
-  private readonly dst = new Uint8Array(DST_BUFFER_SIZE);
   private readonly workers: Worker[] = [];
   private generation = 0;
 
@@ -98,7 +101,7 @@ export class CompressPool {
       Atomics.store(ctl, CTL_GENERATION, tag);
       Atomics.notify(ctl, CTL_GENERATION);
     }
-    compressClaimed(this.shared, tag, this.compressors, this.dst);
+    compressClaimed(this.shared, tag, this.compressors);
     for (let done = Atomics.load(ctl, CTL_DONE); (done & INDEX_MASK) < n; done = Atomics.load(ctl, CTL_DONE)) {
       Atomics.wait(ctl, CTL_DONE, done, 1000);
     }

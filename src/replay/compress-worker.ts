@@ -1,13 +1,11 @@
 /** Worker thread of CompressPool: waits for a job, claims and compresses pages of it. */
 import { workerData } from 'node:worker_threads';
 import type { CompressorName } from '../compress/compressor.js';
-import { DST_BUFFER_SIZE } from '../model/kernel.js';
 import { createCompressor } from '../compress/registry.js';
 import { CTL_ERROR, CTL_GENERATION, compressClaimed, type SharedBatch } from './compress-pool.js';
 
 const { names, shared } = workerData as { names: CompressorName[]; shared: SharedBatch };
 const control = shared.control;
-const dst = new Uint8Array(DST_BUFFER_SIZE);
 
 try {
   const compressors = names.map((n) => createCompressor(n));
@@ -17,7 +15,7 @@ try {
     const gen = Atomics.load(control, CTL_GENERATION);
     if (gen < 0) break;
     seen = gen;
-    compressClaimed(shared, gen, compressors, dst);
+    compressClaimed(shared, gen, compressors);
   }
 } catch {
   // the pool sees the flag after its job; pages this worker never claimed are done by others
