@@ -14,22 +14,22 @@ export const STREAM_OUT: usize = memory.data(2 * PAGE_SIZE + 8, 16);
 export const HASH_OUT: usize = memory.data(8, 8);
 
 @inline export function in8(p: i32): u32 {
-  return load<u8>(PAGE_IN + <usize>p);
+  return load<u8>(<usize>p, PAGE_IN);
 }
 @inline export function in32(p: i32): u32 {
-  return load<u32>(PAGE_IN + <usize>p);
+  return load<u32>(<usize>p, PAGE_IN);
 }
 @inline export function in64(p: i32): u64 {
-  return load<u64>(PAGE_IN + <usize>p);
+  return load<u64>(<usize>p, PAGE_IN);
 }
 @inline export function out8(p: i32, v: u32): void {
-  store<u8>(STREAM_OUT + <usize>p, v);
+  store<u8>(<usize>p, v, STREAM_OUT);
 }
 @inline export function outByte(p: i32): u32 {
-  return load<u8>(STREAM_OUT + <usize>p);
+  return load<u8>(<usize>p, STREAM_OUT);
 }
 @inline export function out16(p: i32, v: u32): void {
-  store<u16>(STREAM_OUT + <usize>p, v);
+  store<u16>(<usize>p, v, STREAM_OUT);
 }
 /**
  * Copies page bytes [from, from + n) to the stream at op. Short runs go 8 bytes at a time and may

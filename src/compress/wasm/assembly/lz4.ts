@@ -16,10 +16,10 @@ const TABLE: usize = memory.data(2 << HASH_BITS, 16);
   return <usize>hash4(p, HASH_BITS) << 1;
 }
 @inline function get(h: usize): i32 {
-  return load<u16>(TABLE + h);
+  return load<u16>(h, TABLE);
 }
 @inline function put(h: usize, p: i32): void {
-  store<u16>(TABLE + h, p);
+  store<u16>(h, p, TABLE);
 }
 
 export function lz4Compress(): i32 {

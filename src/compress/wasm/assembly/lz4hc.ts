@@ -32,10 +32,13 @@ let gAnchor: i32 = 0;
 let gOp: i32 = 0;
 
 @inline function headOf(p: i32): usize {
-  return HASH_TABLE + (<usize>hash4(p, HASH_BITS) << 2);
+  return <usize>hash4(p, HASH_BITS) << 2;
+}
+@inline function head(h: usize): i32 {
+  return load<i32>(h, HASH_TABLE);
 }
 @inline function chainDelta(pos: i32): i32 {
-  return load<u16>(CHAIN_TABLE + (<usize>pos << 1));
+  return load<u16>(<usize>pos << 1, CHAIN_TABLE);
 }
 
 export function lz4hcCompress(): i32 {
@@ -196,11 +199,11 @@ function parse(): i32 {
 function insert(ip: i32): void {
   const target = ip + INDEX_BASE;
   for (let idx = nextToUpdate; idx < target; idx++) {
-    const head = headOf(idx - INDEX_BASE);
-    let delta = <u32>(idx - load<i32>(head));
+    const h = headOf(idx - INDEX_BASE);
+    let delta = <u32>(idx - head(h));
     if (delta > MAX_DISTANCE) delta = MAX_DISTANCE;
-    store<u16>(CHAIN_TABLE + (<usize>(idx - INDEX_BASE) << 1), delta);
-    store<i32>(head, idx);
+    store<u16>(<usize>(idx - INDEX_BASE) << 1, delta, CHAIN_TABLE);
+    store<i32>(h, idx, HASH_TABLE);
   }
   nextToUpdate = target;
 }
@@ -209,7 +212,7 @@ function insert(ip: i32): void {
 function findBestMatch(ip: i32): i32 {
   insert(ip);
   const seq = in32(ip);
-  let matchIndex = load<i32>(headOf(ip));
+  let matchIndex = head(headOf(ip));
   let attempts = MAX_ATTEMPTS;
   let ml = 0;
   while (matchIndex >= INDEX_BASE && attempts != 0) {
@@ -235,7 +238,7 @@ function widerMatch(ip: i32, lowLimit: i32, longest: i32): i32 {
   insert(ip);
   const seq = in32(ip);
   const delta = ip - lowLimit;
-  let matchIndex = load<i32>(headOf(ip));
+  let matchIndex = head(headOf(ip));
   let attempts = MAX_ATTEMPTS;
   while (matchIndex >= INDEX_BASE && attempts != 0) {
     attempts--;

@@ -25,6 +25,10 @@ const M4_MARKER: i32 = 16;
 const MIN_ZERO_RUN_LENGTH: i32 = 4;
 const MAX_ZERO_RUN_LENGTH: i32 = 2047 + MIN_ZERO_RUN_LENGTH;
 
+/** type markers selecting the compiled copy of compressChunk (only their sizes differ) */
+type Lzo = u8;
+type LzoRle = u16;
+
 // Cursor state shared by the outer loop and the per-chunk loop (the kernel passes pointers).
 let gOp: i32 = 0;
 let gT: i32 = 0;
@@ -81,7 +85,8 @@ export function lzoCompress(version: i32, srcLen: i32, dstCap: i32): i32 {
     // the kernel's pointer-wrap guard also stops here whenever (t + ll) >> 5 is zero
     if (<u32>(gT + ll) >> 5 == 0) break;
     memory.fill(DICT, 0, 2 << D_BITS);
-    if (!compressChunk(ip, ll, version > 0, m4MaxOffset)) return 0;
+    // one compiled copy per bitstream version, so that plain lzo carries no zero-run test
+    if (!(version > 0 ? compressChunk<LzoRle>(ip, ll) : compressChunk<Lzo>(ip, ll))) return 0;
     ip += ll;
     l -= ll;
   }
@@ -118,7 +123,8 @@ export function lzoCompress(version: i32, srcLen: i32, dstCap: i32): i32 {
  * One chunk [base, base + len): greedy matching with the literal-skip heuristic. Literals left
  * pending at the end are carried to the next chunk (or the trailer) in gT.
  */
-function compressChunk(base: i32, len: i32, rle: bool, m4MaxOffset: i32): bool {
+function compressChunk<Version>(base: i32, len: i32): bool {
+  const rle = sizeof<Version>() == sizeof<LzoRle>();
   const inEnd = base + len;
   const ipEnd = inEnd - 20;
   let op = gOp;
@@ -126,35 +132,41 @@ function compressChunk(base: i32, len: i32, rle: bool, m4MaxOffset: i32): bool {
   let stateOffset = gStateOffset;
   let ip = base + (ti < 4 ? 4 - ti : 0);
   let ii = base;
-  let skip = true;
+  // the kernel's `literal:` step, taken before the first search and after every failed one
+  ip += 1 + ((ip - ii) >> 5);
 
   for (;;) {
-    if (skip) ip += 1 + ((ip - ii) >> 5);
-    skip = true;
-    if (ip >= ipEnd) break;
-    const dv = in32(ip);
+    // the search for the next match (or, in lzo-rle, zero run): a tight loop of its own, so that
+    // the compiled code keeps its few variables in registers
     let mPos = 0;
     let runLength = 0;
-
-    if (dv == 0 && rle) {
-      const limit = min(ipEnd, ip + MAX_ZERO_RUN_LENGTH + 1);
-      let ir = ip + 4;
-      while (ir + 8 <= limit) {
-        const x = in64(ir);
-        if (x != 0) {
-          ir += <i32>(ctz(x) >> 3);
-          break;
+    while (ip < ipEnd) {
+      const dv = in32(ip);
+      if (dv == 0 && rle) {
+        const limit = min(ipEnd, ip + MAX_ZERO_RUN_LENGTH + 1);
+        let ir = ip + 4;
+        while (ir + 8 <= limit) {
+          const x = in64(ir);
+          if (x != 0) {
+            ir += <i32>(ctz(x) >> 3);
+            break;
+          }
+          ir += 8;
         }
-        ir += 8;
+        while (ir < limit && in8(ir) == 0) ir++;
+        runLength = min(ir - ip, MAX_ZERO_RUN_LENGTH);
+        break;
       }
-      while (ir < limit && in8(ir) == 0) ir++;
-      runLength = min(ir - ip, MAX_ZERO_RUN_LENGTH);
-    } else {
       const h = <usize>((dv * HASH_MULT) >>> (32 - D_BITS)) << 1;
-      mPos = base + <i32>load<u16>(DICT + h);
-      store<u16>(DICT + h, ip - base);
-      if (dv != in32(mPos)) continue;
+      const m = base + <i32>load<u16>(h, DICT);
+      store<u16>(h, ip - base, DICT);
+      if (dv == in32(m)) {
+        mPos = m;
+        break;
+      }
+      ip += 1 + ((ip - ii) >> 5);
     }
+    if (ip >= ipEnd) break;
 
     // flush the literals before this match, including those carried from the previous chunk
     ii -= ti;
@@ -193,7 +205,6 @@ function compressChunk(base: i32, len: i32, rle: bool, m4MaxOffset: i32): bool {
       out8(op++, r >>> 3);
       stateOffset = -3;
       ii = ip;
-      skip = false;
       continue;
     }
 
@@ -263,7 +274,6 @@ function compressChunk(base: i32, len: i32, rle: bool, m4MaxOffset: i32): bool {
     }
     stateOffset = -2;
     ii = ip;
-    skip = false;
   }
 
   gOp = op;
