@@ -38,7 +38,8 @@ export function locality(traces: string[]): Locality {
   const contents = new Set<string>();
   const perInstance = new Set<string>();
   const perProcess = new Set<string>();
-  const pids = new Set<number>();
+  /** processes as (instance, pid): traces pseudonymise PIDs per trace (1, 2, 3 …), and PIDs of different machines may coincide anyway */
+  const pids = new Set<string>();
   let nonzero = 0;
   traces.forEach((file, instance) => {
     const src = new CaptureSource(InputFile.open(file));
@@ -56,7 +57,7 @@ export function locality(traces: string[]): Locality {
           const key = `${f[w].toString(36)}.${f[w + 1].toString(36)}.${f[w + 2].toString(36)}.${f[w + 3].toString(36)}`;
           const pid = pidOf.get(batch.mapping[i]) ?? -1;
           if (pid < 0) throw new Error(`${file}: a page without a mapping record (made by an older convert?)`);
-          pids.add(pid);
+          pids.add(`${instance}/${pid}`);
           contents.add(key);
           perInstance.add(`${key}/${instance}`);
           perProcess.add(`${key}/${instance}/${pid}`);

@@ -141,11 +141,17 @@ test('convert keeps each page\'s mapping (process) and map count; several inputs
   const fork = path.join(ROOT, 'fixtures', 'capture', 'python-fork.trace');
   const one = path.join(dir, 'sleep.trace');
   const both = path.join(dir, 'both.trace');
-  assert.equal(runCli(['convert', '--hash-only', '-o', one, sleep]).status, 0);
-  assert.equal(runCli(['convert', '--hash-only', '-o', both, sleep, fork]).status, 0);
+  assert.equal(runCli(['convert', '--hash-only', '--keep-names', '-o', one, sleep]).status, 0);
+  assert.equal(runCli(['convert', '--hash-only', '--keep-names', '-o', both, sleep, fork]).status, 0);
   const want = [...pagesByProcess(sleep), ...pagesByProcess(fork)];
   assert.ok(want.every(([pid]) => pid > 0), 'every fixture page names its mapping');
   assert.ok(new Set(want.map(([pid]) => pid)).size >= 3, 'sleep and the two forked Pythons');
   assert.deepEqual(pagesByProcess(one), pagesByProcess(sleep));
   assert.deepEqual(pagesByProcess(both), want);
+  // by default PIDs become 1, 2, 3 … in order of appearance: the same pages per process
+  const redacted = path.join(dir, 'both-redacted.trace');
+  assert.equal(runCli(['convert', '--hash-only', '-o', redacted, sleep, fork]).status, 0);
+  const pseudonym = new Map<number, number>();
+  for (const [pid] of want) if (!pseudonym.has(pid)) pseudonym.set(pid, pseudonym.size + 1);
+  assert.deepEqual(pagesByProcess(redacted), want.map(([pid, count]) => [pseudonym.get(pid), count]));
 });

@@ -47,6 +47,8 @@ export interface CaptureOptions {
   shmem: boolean;
   noPfn: boolean;
   hashOnly: boolean;
+  /** a hash-only trace keeps host, process and mapping names and addresses (default: left out) */
+  keepNames?: boolean;
   schedule: SampleSchedule;
   idle: IdleChoice;
   tool: string;
@@ -132,7 +134,7 @@ export async function capture(opts: CaptureOptions): Promise<CaptureSummary> {
     scope: opts.shmem ? 'anon+shmem' : 'anon',
     idle_method: idleMethod,
     ...(interval !== null ? { interval } : {}),
-  });
+  }, 0o600, { keepNames: opts.keepNames });
   const rec = new Recording(writer, {
     shmem: opts.shmem,
     havePfn: access.havePfn,

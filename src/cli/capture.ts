@@ -17,6 +17,7 @@ export interface CaptureFlags {
   shmem?: boolean;
   pfn: boolean;
   hashOnly?: boolean;
+  keepNames?: boolean;
   interval?: string;
   duration?: string;
   samples?: string;
@@ -54,6 +55,7 @@ export async function captureFromFlags(flags: CaptureFlags, log: WarningLog | nu
     shmem: Boolean(flags.shmem),
     noPfn: flags.pfn === false,
     hashOnly: Boolean(flags.hashOnly),
+    keepNames: Boolean(flags.keepNames),
     schedule: plan,
     idle: flags.idle ?? 'auto',
     tool: `${TOOL.name} ${TOOL.version}`,

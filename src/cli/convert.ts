@@ -21,6 +21,7 @@ import { WarningLog } from './warnings.js';
 export interface ConvertFlags {
   output: string;
   hashOnly?: boolean;
+  keepNames?: boolean;
   inputFormat: InputFormat;
   progress?: boolean;
 }
@@ -46,7 +47,7 @@ export async function runConvert(inputs: string[], flags: ConvertFlags): Promise
       hostname: os.hostname(),
       tool: `${TOOL.name} ${TOOL.version}`,
       idle_method: idleMethod,
-    });
+    }, 0o600, { keepNames: flags.keepNames });
     await new TimelineCopy(timeline, writer, trace, idleMethod !== 'none').run(Progress.auto(flags.progress));
     writer.finish();
     writer = null;

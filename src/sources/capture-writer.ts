@@ -31,6 +31,7 @@ import {
   type MappingInfo,
 } from './capture-format.js';
 import { DIGEST_SIZE, encodeDigest } from './digest-layout.js';
+import { Redaction } from './redaction.js';
 import { NO_PFN, PAGE_FLAG, type PageBatch } from './page-batch.js';
 
 const FLUSH_AT = 1 << 20;
@@ -53,13 +54,18 @@ export class CaptureWriter {
   private used = 0;
   private records = 0;
   private samples = 0;
+  /** hash-only traces leave out names and addresses (redaction.ts) unless asked to keep them */
+  private readonly redaction: Redaction | null;
 
   constructor(
     target: string,
     readonly trace: boolean,
     meta: CaptureMeta,
     mode = 0o600,
+    options: { keepNames?: boolean } = {},
   ) {
+    this.redaction = trace && !options.keepNames ? new Redaction() : null;
+    if (this.redaction) meta = this.redaction.meta(meta);
     this.out = new AtomicFile(target, mode);
     const metaBytes = Buffer.from(JSON.stringify(meta), 'utf8');
     const b = this.buf;
@@ -118,10 +124,11 @@ export class CaptureWriter {
 
   /** What one sample saw (an optional record readers may skip). */
   addSampleSummary(summary: object): void {
-    this.addJson(REC_SAMPLE_SUMMARY, summary);
+    this.addJson(REC_SAMPLE_SUMMARY, this.redaction ? (this.redaction.summary(summary) as object) : summary);
   }
 
   addMapping(m: MappingInfo): void {
+    if (this.redaction) m = this.redaction.mapping(m);
     const body = Buffer.from(JSON.stringify(m), 'utf8');
     this.recordHeader(REC_MAPPING, body.length);
     this.append(body);
@@ -130,7 +137,7 @@ export class CaptureWriter {
 
   /** What the capture saw and left out (an optional record readers may skip). */
   addSummary(summary: object): void {
-    this.addJson(REC_SUMMARY, summary);
+    this.addJson(REC_SUMMARY, this.redaction ? (this.redaction.summary(summary) as object) : summary);
   }
 
   private addJson(type: number, value: object): void {
@@ -193,15 +200,18 @@ export class CaptureWriter {
   private pageHeader(info: PageRecordInfo): void {
     const b = this.buf;
     const at = this.used;
-    if (info.pfn === NO_PFN) {
+    // a redacted trace keeps no address: no PFN, no virtual address
+    const pfn = this.redaction ? NO_PFN : info.pfn;
+    const vaddr = this.redaction ? 0 : info.vaddr;
+    if (pfn === NO_PFN) {
       b.writeUInt32LE(0xffffffff, at);
       b.writeUInt32LE(0xffffffff, at + 4);
     } else {
-      b.writeUInt32LE(info.pfn % 2 ** 32, at);
-      b.writeUInt32LE(Math.floor(info.pfn / 2 ** 32), at + 4);
+      b.writeUInt32LE(pfn % 2 ** 32, at);
+      b.writeUInt32LE(Math.floor(pfn / 2 ** 32), at + 4);
     }
-    b.writeUInt32LE(info.vaddr % 2 ** 32, at + 8);
-    b.writeUInt32LE(Math.floor(info.vaddr / 2 ** 32), at + 12);
+    b.writeUInt32LE(vaddr % 2 ** 32, at + 8);
+    b.writeUInt32LE(Math.floor(vaddr / 2 ** 32), at + 12);
     b.writeUInt32LE(info.flags >>> 0, at + 16);
     b.writeUInt32LE(info.mapping, at + 20);
     b.writeUInt32LE(info.mapcount, at + 24);
