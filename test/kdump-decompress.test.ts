@@ -1,6 +1,5 @@
 /** The page decompressors of the dump readers: lzo1x and snappy (ours), zlib and zstd (libraries). */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
 import binding from 'zstd-napi/binding.js';
@@ -10,16 +9,14 @@ import { DecompressError } from '../src/sources/decompress/errors.js';
 import { lzo1xDecompress } from '../src/sources/decompress/lzo1x.js';
 import { PageDecompressor } from '../src/sources/decompress/page-decompressor.js';
 import { snappyDecompress } from '../src/sources/decompress/snappy.js';
-import { CORPUS_PAGES } from './helpers/corpus.js';
+import { loadCorpus } from './helpers/corpus.js';
 import { randomBytes } from './helpers/random.js';
 
-/** pages of every kind: the shared corpus when present, plus made-up ones */
+/** pages of every kind: the fixture corpus, plus made-up ones */
 function samplePages(): Buffer[] {
   const pages: Buffer[] = [];
-  if (fs.existsSync(CORPUS_PAGES)) {
-    const all = fs.readFileSync(CORPUS_PAGES);
-    for (let i = 0; i < all.length / PAGE_SIZE; i += 7) pages.push(all.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
-  }
+  const all = loadCorpus().pages;
+  for (let i = 0; i < all.length / PAGE_SIZE; i += 3) pages.push(all.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
   pages.push(Buffer.alloc(PAGE_SIZE));
   pages.push(Buffer.alloc(PAGE_SIZE, 0xa5));
   pages.push(Buffer.from(randomBytes(PAGE_SIZE, 1)));

@@ -1,21 +1,20 @@
-/** The shared golden corpus: 8,000 pages and the modelled kernel's compressed length of each. */
+/**
+ * Golden data: real pages and the modelled kernel's compressed length of each. The fixture
+ * (fixtures/corpus/, 2,254 pages chosen by scripts/make-corpus-fixture.mjs so that every category,
+ * size class and reject of the reference corpus is there) is always present; the full 8,000-page
+ * reference corpus only when ../shared sits beside the clone (CI), for the longer tests.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { COMPRESSOR_NAMES, type CompressorName } from '../../src/compress/compressor.js';
 import { KERNEL } from '../../src/model/kernel.js';
-import { SHARED } from './paths.js';
+import { ROOT, SHARED } from './paths.js';
 
-export const CORPUS_PAGES = path.join(SHARED, 'corpus', 'pages.bin');
-const KERNEL_CSV = path.join(SHARED, 'corpus', `kernel-${KERNEL.series}.csv`);
-const INDEX_CSV = path.join(SHARED, 'corpus', 'index.csv');
-export const CLASSES_CSV = path.join(SHARED, 'spec', `zsmalloc-classes-${KERNEL.series}.csv`);
-
-function readShared(file: string): string {
-  if (!fs.existsSync(file)) {
-    throw new Error(`${file} is missing: the tests need the shared reference material beside the clone (../shared)`);
-  }
-  return fs.readFileSync(file, 'utf8');
-}
+export const FIXTURE_CORPUS = path.join(ROOT, 'fixtures', 'corpus');
+const SHARED_CORPUS = path.join(SHARED, 'corpus');
+/** the kernel's class table as ../shared/spec lists it, copied into the fixture (not our computation) */
+export const CLASSES_CSV = path.join(FIXTURE_CORPUS, `zsmalloc-classes-${KERNEL.series}.csv`);
 
 export interface Corpus {
   pages: Buffer;
@@ -23,16 +22,13 @@ export interface Corpus {
   /** kernel length (or -errno) per compressor, per page */
   kernel: Record<CompressorName, Int16Array>;
   category: string[];
+  /** the page's number in the 8,000-page reference corpus */
+  corpusPage: Int32Array;
 }
 
-let cached: Corpus | null = null;
-
-export function loadCorpus(): Corpus {
-  if (cached) return cached;
-  readShared(KERNEL_CSV);
-  const pages = fs.readFileSync(CORPUS_PAGES);
+function parseCorpus(pages: Buffer, kernelCsv: string, indexCsv: string): Corpus {
   const count = pages.length / 4096;
-  const lines = readShared(KERNEL_CSV).trim().split('\n');
+  const lines = kernelCsv.trim().split('\n');
   const header = lines[0].split(',');
   const kernel = Object.fromEntries(COMPRESSOR_NAMES.map((n) => [n, new Int16Array(count)])) as Record<CompressorName, Int16Array>;
   for (const line of lines.slice(1)) {
@@ -42,12 +38,55 @@ export function loadCorpus(): Corpus {
     });
   }
   const category: string[] = [];
-  for (const line of readShared(INDEX_CSV).trim().split('\n').slice(1)) {
-    const [page, cat] = line.split(',');
+  const corpusPage = new Int32Array(count);
+  for (const line of indexCsv.trim().split('\n').slice(1)) {
+    const [page, cat, from] = line.split(',');
     category[Number(page)] = cat;
+    // the full corpus' index has a source path in the third column: its pages are themselves
+    corpusPage[Number(page)] = /^\d+$/.test(from) ? Number(from) : Number(page);
   }
-  cached = { pages, count, kernel, category };
-  return cached;
+  return { pages, count, kernel, category, corpusPage };
+}
+
+let fixture: Corpus | null = null;
+
+/** The shipped fixture corpus (always present). */
+export function loadCorpus(): Corpus {
+  if (fixture) return fixture;
+  const read = (f: string) => fs.readFileSync(path.join(FIXTURE_CORPUS, f), 'utf8');
+  const pages = zlib.brotliDecompressSync(fs.readFileSync(path.join(FIXTURE_CORPUS, 'pages.bin.br')));
+  fixture = parseCorpus(pages, read(`kernel-${KERNEL.series}.csv`), read('index.csv'));
+  return fixture;
+}
+
+/** Why the full reference corpus cannot be used here, or null when it can. */
+export function fullCorpusMissing(): string | null {
+  for (const f of ['pages.bin', 'index.csv', `kernel-${KERNEL.series}.csv`]) {
+    const file = path.join(SHARED_CORPUS, f);
+    if (!fs.existsSync(file)) return `${file} is absent (the reference material beside the clone, as CI has it)`;
+  }
+  return null;
+}
+
+let full: Corpus | null = null;
+
+/** The 8,000-page reference corpus in ../shared; call only when fullCorpusMissing() is null. */
+export function loadFullCorpus(): Corpus {
+  if (full) return full;
+  const read = (f: string) => fs.readFileSync(path.join(SHARED_CORPUS, f), 'utf8');
+  full = parseCorpus(fs.readFileSync(path.join(SHARED_CORPUS, 'pages.bin')), read(`kernel-${KERNEL.series}.csv`), read('index.csv'));
+  return full;
+}
+
+/** Page numbers of `corpus` in `category`, in order (all-zero pages left out when `nonZero`). */
+export function pagesOf(corpus: Corpus, category: string, nonZero = false): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < corpus.count; i++) {
+    if (corpus.category[i] !== category) continue;
+    if (nonZero && corpus.pages.subarray(i * 4096, (i + 1) * 4096).every((b) => b === 0)) continue;
+    out.push(i);
+  }
+  return out;
 }
 
 export interface ClassRow {
@@ -63,7 +102,8 @@ export interface ClassRow {
 
 /** The kernel's class table as shared/spec lists it (not our computation). */
 export function loadKernelClasses(): ClassRow[] {
-  return readShared(CLASSES_CSV)
+  return fs
+    .readFileSync(CLASSES_CSV, 'utf8')
     .split('\n')
     .filter((l) => /^\d/.test(l))
     .map((l) => {
