@@ -29,7 +29,17 @@ export function describeContent(page: Uint8Array): string {
   }
   if (p > 0) return `repeating ${p}-byte pattern starting ${hex(page, 0, 8)} …`;
   let zeros = 0;
-  for (let i = 0; i < PAGE_SIZE; i++) if (page[i] === 0) zeros++;
-  const pct = Math.round((zeros * 100) / PAGE_SIZE);
+  let firstNonZero = -1;
+  for (let i = 0; i < PAGE_SIZE; i++) {
+    if (page[i] === 0) zeros++;
+    else if (firstNonZero < 0) firstNonZero = i;
+  }
+  const nonZero = PAGE_SIZE - zeros;
+  // A page that is nearly all zero is told by its few other bytes: a rounded share
+  // would read "100 % zero bytes" for a page that is not the zero page.
+  if (nonZero <= 16) {
+    return `zero but for ${nonZero} byte${nonZero === 1 ? '' : 's'}, the first at offset 0x${firstNonZero.toString(16)}: ${hex(page, firstNonZero, Math.min(PAGE_SIZE, firstNonZero + 8))}`;
+  }
+  const pct = Math.floor((zeros * 100) / PAGE_SIZE);
   return `starts ${hex(page, 0, 16)} … (${pct} % zero bytes)`;
 }
