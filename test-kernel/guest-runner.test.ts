@@ -4,7 +4,7 @@
  * console as a two-way channel (the guest waits for the host), QMP, and
  * VMCOREINFO handed to QEMU through `-device vmcoreinfo` (fw_cfg); and the
  * guest config others rely on: SMP with every vCPU online, full preemption,
- * idle page tracking and soft-dirty.
+ * idle page tracking and soft-dirty; and a swap disk over 4 GiB, whole.
  */
 import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureInitramfs, ensureKernel, GUEST_CPUS, Qmp, runJob } from './lib/guest.js';
 
+const BIG_SWAP_MIB = 4160;
 let kernel = '';
 let initrd = '';
 before(async () => {
@@ -29,7 +30,8 @@ it('guest runner: 9p shares, console handshake, QMP, vmcoreinfo', async () => {
       kernel,
       initrd,
       qmpSocket,
-      swapMiB: 0,
+      // more than 4 GiB: the runner's disk size once wrapped around at 32 bits (4160 MiB -> 64 MiB)
+      swapMiB: BIG_SWAP_MIB,
       files: { 'hello.txt': Buffer.from('from the host\n') },
       script: [
         'cat /job/hello.txt >/out/hello.txt',
@@ -39,6 +41,8 @@ it('guest runner: 9p shares, console handshake, QMP, vmcoreinfo', async () => {
         'od -An -tu2 -j2 -N2 $raw >/out/vmcoreinfo-format',
         'od -An -tu4 -j4 -N4 $raw >/out/vmcoreinfo-size',
         'uname -r >/out/release',
+        'cat /sys/block/vda/size >/out/vda-sectors',
+        'mkswap /dev/vda >/dev/null && swapon /dev/vda && grep "^/dev/vda " /proc/swaps >/out/swaps; swapoff /dev/vda',
         // SMP with the runner's vCPUs, preemption chosen at boot (PREEMPT_DYNAMIC)
         'cat /sys/devices/system/cpu/online >/out/cpus-online',
         'uname -v >/out/version',
@@ -79,6 +83,9 @@ it('guest runner: 9p shares, console handshake, QMP, vmcoreinfo', async () => {
     assert.equal(out('hello.txt'), 'from the host');
     assert.equal(out('job-share'), 'read-only');
     assert.match(out('release'), /^6\.12\./);
+    assert.equal(Number(out('vda-sectors')), BIG_SWAP_MIB * 2048, 'the guest sees the whole swap disk');
+    // /proc/swaps: Filename Type Size(KiB) Used Priority; the size leaves out the header page
+    assert.equal(Number(out('swaps').split(/\s+/)[2]), BIG_SWAP_MIB * 1024 - 4, `/proc/swaps: ${out('swaps')}`);
     assert.equal(out('vmcoreinfo-format'), '1', 'the guest kernel gave QEMU its VMCOREINFO note (ELF format)');
     assert.ok(Number(out('vmcoreinfo-size')) > 0, 'VMCOREINFO note size');
     assert.equal(out('reply'), 'go from host');

@@ -227,6 +227,26 @@ export interface JobResult extends GuestRun {
   workDir: string;
 }
 
+/** Largest swap disk a job may ask for: 64 GiB (a sparse file; the guest's swap header takes any size). */
+export const MAX_SWAP_MIB = 65536;
+
+/**
+ * Create `path` as a sparse raw disk of `mib` MiB.  The size is multiplied, not
+ * shifted: `mib << 20` is a 32-bit operation in JavaScript, so 2048 MiB became
+ * -2 GiB (ftruncate refused it) and 4160 MiB silently became 64 MiB.
+ */
+export function createSwapDisk(path: string, mib: number): void {
+  if (!Number.isInteger(mib) || mib < 1 || mib > MAX_SWAP_MIB) {
+    throw new GuestError(`swap disk of ${mib} MiB: want an integer from 1 to ${MAX_SWAP_MIB}`);
+  }
+  const fd = openSync(path, 'w');
+  try {
+    ftruncateSync(fd, mib * 1024 * 1024);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Boot a guest that runs `script`; throws GuestError (with the console tail) unless it exits 0. */
 export async function runJob(o: JobOptions): Promise<JobResult> {
   const workDir = mkdtempSync(join(tmpdir(), 'zswap-dedup-guest-'));
@@ -243,9 +263,7 @@ export async function runJob(o: JobOptions): Promise<JobResult> {
     const disks: string[] = [];
     if ((o.swapMiB ?? 64) > 0) {
       const disk = join(workDir, 'swap.img');
-      const fd = openSync(disk, 'w');
-      ftruncateSync(fd, (o.swapMiB ?? 64) << 20);
-      closeSync(fd);
+      createSwapDisk(disk, o.swapMiB ?? 64);
       disks.push(disk);
     }
     const run = await runGuest({
