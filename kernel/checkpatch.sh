@@ -37,7 +37,8 @@ if [ $# -eq 0 ]; then set -- "$here"/patches/*.patch; fi
 bad=0
 for p in "$@"; do
 	# checkpatch looks for a git tree around the current directory: run it outside one.
-	out=$(cd "$dir" && perl scripts/checkpatch.pl --strict --no-tree --color=never "$(realpath "$p")" 2>&1) || true
+	abs=$(realpath "$p")
+	out=$(cd "$dir" && perl scripts/checkpatch.pl --strict --no-tree --color=never "$abs" 2>&1) || true
 	summary=$(grep -m1 '^total: ' <<<"$out" || echo "no summary from checkpatch.pl")
 	echo "$(basename "$p"): $summary"
 	case "$summary" in
