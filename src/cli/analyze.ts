@@ -22,7 +22,7 @@ import type { ZpoolName } from '../store/zpool.js';
 import type { PoolLimit } from '../store/zswap-store.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { EXIT_OK, EXIT_THRESHOLD, InputError } from '../util/errors.js';
-import { parseCompressorList, parseIntIn, parseRatio, parseReclaimPolicy, parseSize } from './parse.js';
+import { parseCompressorList, parseDrillLevels, parseIntIn, parseRatio, parseReclaimPolicy, parseSize } from './parse.js';
 import { captureFromFlags } from './capture.js';
 import { belowThreshold, parseFailOn } from './fail-under.js';
 import { openInputs } from './inputs.js';
@@ -43,6 +43,8 @@ export interface AnalyzeFlags extends MetadataFlags {
   acceptThresholdPercent: string;
   totalRam?: string;
   format: ReportFormat;
+  /** --by: drill-down levels, comma-separated */
+  by?: string;
   output?: string;
   failUnder?: string;
   failOn: string;
@@ -91,6 +93,7 @@ export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise
   const threads = parseIntIn('--threads', flags.threads, 1, 64);
   const hashWidth = PAGE_HASHES[flags.hash].bits;
   const hashBits = flags.hashBits === undefined ? hashWidth : parseIntIn('--hash-bits', flags.hashBits, 1, hashWidth);
+  const drillDown = flags.by === undefined ? [] : parseDrillLevels(flags.by);
 
   const sources: PageSource[] = [];
   const warnings = new WarningLog();
@@ -109,12 +112,14 @@ export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise
     }
     if (inputs.length === 0 && !liveCapture) throw new InputError(null, 'nothing to analyze: give input files or --pid');
     if (flags.reclaim !== undefined || flags.series !== undefined || flags.chart !== undefined) {
+      if (drillDown.length) throw new InputError(null, '--by applies to the snapshot report, not to a replay over time (--reclaim, --series, --chart)');
       if (failUnder !== null) throw new InputError(null, '--fail-under applies to the snapshot report, not to a replay over time (--reclaim, --series, --chart)');
       if (flags.zpool !== 'zsmalloc') throw new InputError(null, 'the replay over time models zsmalloc only (--zpool zsmalloc)');
       await runTimeline(liveCapture ? [...inputs, liveCapture.file] : inputs, flags, { compressors, chainSize, hashBits, limit, metadata, threads }, warnings);
       return EXIT_OK;
     }
-    const sourceOptions = { allPages: Boolean(flags.allPages), warn: warnings.add, keepMappings: false };
+    // mapping records are only kept when the drill-down needs them
+    const sourceOptions = { allPages: Boolean(flags.allPages), warn: warnings.add, keepMappings: drillDown.length > 0 };
     const opened = await openInputs(inputs, flags.inputFormat, sourceOptions);
     sources.push(...opened.sources);
     if (liveCapture) sources.push(openByteSource(InputFile.fromFd(fs.openSync(liveCapture.file, 'r'), liveCapture.name), 'capture', sourceOptions));
@@ -129,6 +134,7 @@ export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise
       limit,
       metadata,
       threads,
+      drillDown,
       onProgress: (p) => progress.update(p.bytesRead, p.totalBytes, p.pages),
     });
     progress.done();

@@ -56,6 +56,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--series <file>', 'replay over time: write the time series (JSON, or CSV when the name ends in .csv)')
     .option('--chart <file>', 'replay over time: chart pool + metadata over time (SVG, or PNG when the name ends in .png)')
     .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS).default('table'))
+    .option('--by <levels>', 'drill down per process and/or per mapping (process, mapping or process,mapping): pages, zero, duplicates within, shared with others; CSV then lists these rows')
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--fail-under <ratio>', 'exit 1 if the net dedup saving ratio (0..1, pool and metadata counted) is below this')
     .option('--fail-on <which>', 'whose saving --fail-under checks: best (the headline\'s compressor), all (every compressor must reach it) or a compressor name', 'all')

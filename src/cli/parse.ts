@@ -4,6 +4,7 @@ import { isCompressorName } from '../compress/registry.js';
 import { PAGE_SIZE } from '../model/kernel.js';
 import type { ReclaimPolicy } from '../replay/reclaim-policy.js';
 import { InputError } from '../util/errors.js';
+import { DRILL_LEVELS, type DrillLevel } from '../replay/drill-down.js';
 
 export function parseCompressorList(value: string): CompressorName[] {
   if (value.trim() === 'all') return [...COMPRESSOR_NAMES];
@@ -15,6 +16,16 @@ export function parseCompressorList(value: string): CompressorName[] {
     if (!out.includes(n)) out.push(n);
   }
   return out;
+}
+
+/** --by process,mapping → the drill-down levels, in the order process, mapping */
+export function parseDrillLevels(value: string): DrillLevel[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InputError(null, `--by: give ${DRILL_LEVELS.join(', ')} or both, comma-separated`);
+  for (const n of names) {
+    if (!(DRILL_LEVELS as readonly string[]).includes(n)) throw new InputError(null, `--by: unknown level '${n}' (known: ${DRILL_LEVELS.join(', ')})`);
+  }
+  return DRILL_LEVELS.filter((l) => names.includes(l));
 }
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };

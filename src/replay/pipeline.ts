@@ -18,6 +18,7 @@ import { InputError } from '../util/errors.js';
 import { nextTurn } from '../util/next-turn.js';
 import type { ContentIndex } from './content-index.js';
 import { ContentIndexer } from './content-indexer.js';
+import { DrillDown, type DrillDownReport, type DrillLevel } from './drill-down.js';
 import { seriesKeyGroups } from './series-key-groups.js';
 import { MAX_SHARING_INPUTS, SourceSharing, type SharingReport } from './source-sharing.js';
 
@@ -37,6 +38,8 @@ export interface ReplayOptions {
   metadata: MetadataSizes;
   /** threads compressing pages, this one included */
   threads: number;
+  /** attribute pages to processes and/or mappings (analyze --by) */
+  drillDown?: readonly DrillLevel[];
   onProgress?: (p: ReplayProgress) => void;
 }
 
@@ -65,6 +68,8 @@ export interface ReplayOutcome {
   classTable: SizeClassTable;
   /** per-input contents and the sharing matrix (several inputs, up to MAX_SHARING_INPUTS) */
   sharing: SharingReport | null;
+  /** per process and per mapping, when asked for */
+  drillDown: DrillDownReport | null;
   /** identity was decided by fingerprint because some input carries no page contents */
   fingerprintIdentity: boolean;
   /** reads a distinct content's page again (null when it came from a trace) */
@@ -119,6 +124,7 @@ class Replay {
   private readonly stores: ReplayOutcome['stores'];
   private readonly batch = new PageBatch(BATCH_PAGES);
   private readonly sharing: SourceSharing | null;
+  private readonly drill: DrillDown | null;
   /** content id of each page of the batch (-1: zero-filled) */
   private readonly ids = new Int32Array(BATCH_PAGES);
   private readonly summaries: SourceSummary[] = [];
@@ -154,6 +160,7 @@ class Replay {
       dedup: new ZswapStore(compressor, newPool(), true, opts.limit, dedupGroups),
     }));
     this.sharing = sources.length > 1 && sources.length <= MAX_SHARING_INPUTS ? new SourceSharing(sources.length) : null;
+    this.drill = opts.drillDown?.length ? new DrillDown(opts.drillDown) : null;
     this.totalBytes = sources.reduce((a, s) => a + s.totalBytes, 0);
   }
 
@@ -161,11 +168,13 @@ class Replay {
     const summary: SourceSummary = { path: source.path, format: source.format, pages: 0, zeroPages: 0, info: source.info };
     this.summaries.push(summary);
     this.ordinals.startSource(this.pages);
+    this.drill?.startSource(source);
     const batch = this.batch;
     for (let n = source.read(batch); n > 0; n = source.read(batch)) {
       if (this.pages + n > MAX_PAGES) throw new InputError(source.path, `more than ${MAX_PAGES} pages in all inputs`);
       summary.zeroPages += this.indexer.indexBatch(n, this.ids);
       this.storeBatch(n, input);
+      this.drill?.addBatch(input, batch, n, this.ids);
       summary.pages += n;
       this.pages += n;
       this.opts.onProgress?.({ bytesRead: this.doneBytes + source.bytesRead, totalBytes: this.totalBytes, pages: this.pages });
@@ -206,6 +215,7 @@ class Replay {
       classTable: this.classTable,
       fingerprintIdentity: this.fingerprintIdentity,
       sharing: this.sharing ? this.sharing.report(index.count) : null,
+      drillDown: this.drill ? this.drill.report(index.count, index.pages) : null,
       readContent(id, out) {
         const ordinal = index.ordinal[id];
         if (!sources[ordinals.sourceOf(ordinal)].hasContent) return false;

@@ -29,8 +29,31 @@ const COLUMNS: [string, (r: StoreResult, rep: AnalyzeReport) => string | number 
   ['net_saving_ratio', (r) => (r.saving ? r.saving.net_ratio.toFixed(6) : '')],
 ];
 
+const DRILL_CSV_COLUMNS = [
+  'level', 'input', 'pid', 'comm', 'kind', 'name', 'start', 'perms', 'mappings', 'pages', 'zero_pages', 'distinct_contents',
+  'duplicates_within', 'pages_shared_with_others', 'pages_mapped_more_than_once', 'dedup_share_pages',
+] as const;
+
+/** analyze --by: one row per process and/or mapping instead of the per-result rows */
+function drillDownCsv(report: AnalyzeReport): string {
+  const rows: (string | number)[][] = [];
+  const levels = [['process', report.by_process], ['mapping', report.by_mapping]] as const;
+  for (const [level, list] of levels) {
+    for (const row of list ?? []) {
+      const r = row as unknown as Record<string, unknown>;
+      rows.push(DRILL_CSV_COLUMNS.map((c) => (c === 'level' ? level : c === 'input' ? report.inputs[r.input as number].path : ((r[c] ?? '') as string | number))));
+    }
+  }
+  return stringify(rows, { header: true, columns: [...DRILL_CSV_COLUMNS] });
+}
+
 export function formatCsv(report: AnalyzeReport): string {
-  const rows = report.results.map((r) => COLUMNS.map(([, get]) => get(r, report)));
-  const text = stringify(rows, { header: true, columns: COLUMNS.map(([name]) => name), cast: { boolean: (b) => String(b) } });
+  const text =
+    report.by_process || report.by_mapping
+      ? drillDownCsv(report)
+      : stringify(
+          report.results.map((r) => COLUMNS.map(([, get]) => get(r, report))),
+          { header: true, columns: COLUMNS.map(([name]) => name), cast: { boolean: (b) => String(b) } },
+        );
   return text.endsWith('\n') ? text : `${text}\n`;
 }

@@ -1,4 +1,5 @@
 /** Markdown: the headline, the warnings and the main table, for pull requests and CI summaries. */
+import { DRILL_COLUMNS, DRILL_LEGEND, drillTables, figureCells } from './drill-down-rows.js';
 import type { AnalyzeReport } from './report.js';
 import { bytes, fixed2, int, pct } from './units.js';
 
@@ -43,5 +44,10 @@ export function formatMarkdown(report: AnalyzeReport): string {
   for (const s of report.summary) {
     out.push(`- **${s.compressor}**: dedup = ${fixed2(s.dedup)}, compress = ${fixed2(s.compress)}, dedup × compress = ${fixed2(s.dedup_x_compress)}`);
   }
+  for (const t of drillTables(report)) {
+    out.push('', `### ${t.title}`, '', row([t.head, ...DRILL_COLUMNS]), row(['---', ...DRILL_COLUMNS.map(() => '---:')]));
+    t.rows.forEach((r, i) => out.push(row([t.labels[i].filter(Boolean).join(' '), ...figureCells(r)])));
+  }
+  if (report.by_process || report.by_mapping) out.push('', `_${DRILL_LEGEND}_`);
   return out.join('\n') + '\n';
 }

@@ -5,6 +5,7 @@
  */
 import { PAGE_SIZE } from '../model/kernel.js';
 import type { AnalyzeReport, HistogramRow, StoreResult } from './report.js';
+import { DRILL_COLUMNS, DRILL_LEGEND, drillTables, figureCells } from './drill-down-rows.js';
 import { renderFitted, renderTable } from './text-layout.js';
 import { bytes, fixed2, int, pct } from './units.js';
 import { delivery } from './warnings.js';
@@ -181,7 +182,32 @@ const collisions: Section = (report, { width }) => {
   ];
 };
 
-export const SECTIONS: Section[] = [header, headline, inputs, overview, details, summary, histogram, topDuplicates, sharing, collisions];
+/** rows of a drill-down table shown; the JSON and CSV reports have them all */
+const DRILL_ROWS = 20;
+
+/** --by: the processes / mappings holding most of the dedup saving, labels cut to fit the width */
+const drillDown: Section = (report, { width }) => {
+  const lines: string[] = [];
+  for (const t of drillTables(report)) {
+    const shown = t.rows.slice(0, DRILL_ROWS);
+    const cells = shown.map(figureCells);
+    const figWidth = DRILL_COLUMNS.reduce((a, h, c) => a + 2 + Math.max(h.length, ...cells.map((r) => r[c].length)), 0);
+    const room = Math.max(16, width - 2 - figWidth);
+    // the process stays whole; a path keeps its end (the file name), cut at the front
+    const cut = ([who, what]: [string, string]) => {
+      const l = what ? `${who} ${what}` : who;
+      if (l.length <= room) return l;
+      return what && who.length + 2 < room ? `${who} …${what.slice(what.length - (room - who.length - 2))}` : `${l.slice(0, room - 1)}…`;
+    };
+    const rows = [[t.head, ...DRILL_COLUMNS], ...shown.map((_r, i) => [cut(t.labels[i]), ...cells[i]])];
+    const more = t.rows.length > shown.length ? `; ${int(t.rows.length - shown.length)} more in --format json or csv` : '';
+    lines.push('', ...wrap(`${t.title} (${int(t.rows.length)}, most dedup share first${more}):`, width), renderTable(rows, '  ', 'lrrrrrr'));
+  }
+  if (lines.length) lines.push(...wrap(DRILL_LEGEND, width, '  '));
+  return lines;
+};
+
+export const SECTIONS: Section[] = [header, headline, inputs, overview, details, summary, histogram, drillDown, topDuplicates, sharing, collisions];
 
 export function formatTable(report: AnalyzeReport, layout: LayoutOptions = { width: 80 }): string {
   return SECTIONS.flatMap((s) => s(report, layout)).join('\n') + '\n';

@@ -6,6 +6,7 @@ import type { CompressorName } from '../compress/compressor.js';
 import { KERNEL_MODEL, PAGE_SIZE } from '../model/kernel.js';
 import { PAGE_HASHES } from '../hash/page-hash.js';
 import { collisionTable } from '../replay/collisions.js';
+import type { MappingRow, ProcessRow } from '../replay/drill-down.js';
 import type { ReplayOutcome } from '../replay/pipeline.js';
 import type { MetadataBreakdown, ZswapStore } from '../store/zswap-store.js';
 import { ZsmallocPool } from '../store/zsmalloc-pool.js';
@@ -130,6 +131,13 @@ export interface AnalyzeReport {
   };
   top_duplicates: { pages: number; hash: string; description: string }[];
   summary: SummaryRow[];
+  /**
+   * analyze --by process: per process (captures, traces, process cores; one row per input for
+   * inputs that know no processes), most dedup share first. Absent without --by.
+   */
+  by_process?: ProcessRow[];
+  /** analyze --by mapping: the same per mapping (kind, and name where the input keeps names) */
+  by_mapping?: MappingRow[];
 }
 
 function storeResult(store: ZswapStore, outcome: ReplayOutcome): StoreResult {
@@ -266,7 +274,7 @@ export function buildReport(outcome: ReplayOutcome, tool: { name: string; versio
     tool,
     kernel_model: KERNEL_MODEL,
     headline: buildHeadline(results, outcome.pages, outcome.zeroPages),
-    warnings: [...(extras.warnings ?? []), ...inputWarnings(outcome.sources, nonzero)],
+    warnings: [...(extras.warnings ?? []), ...inputWarnings(outcome.sources, nonzero), ...drillDownWarnings(outcome)],
     config: {
       zpool: opts.zpool,
       zsmalloc_chain_size: opts.chainSize,
@@ -303,5 +311,30 @@ export function buildReport(outcome: ReplayOutcome, tool: { name: string; versio
     },
     top_duplicates: topDuplicates(outcome),
     summary,
+    ...drillDown(outcome),
+  };
+}
+
+/** most of the dedup saving first, then most pages; ties keep input order */
+function byShare<T extends { dedup_share_pages: number; pages: number }>(rows: T[]): T[] {
+  return rows
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => b.r.dedup_share_pages - a.r.dedup_share_pages || b.r.pages - a.r.pages || a.i - b.i)
+    .map((x) => x.r);
+}
+
+function drillDownWarnings(outcome: ReplayOutcome): ReportWarning[] {
+  return (outcome.drillDown?.unattributed_inputs ?? []).map((i) => ({
+    code: 'no_processes',
+    message: `${outcome.sources[i].path}: a ${outcome.sources[i].format} input records no processes or mappings; its pages are one row of the drill-down`,
+  }));
+}
+
+function drillDown(outcome: ReplayOutcome): Pick<AnalyzeReport, 'by_process' | 'by_mapping'> {
+  const d = outcome.drillDown;
+  if (!d) return {};
+  return {
+    ...(d.processes ? { by_process: byShare(d.processes) } : {}),
+    ...(d.mappings ? { by_mapping: byShare(d.mappings) } : {}),
   };
 }

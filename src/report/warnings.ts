@@ -6,7 +6,7 @@
 import { int, pct } from './units.js';
 
 export interface ReportWarning {
-  code: 'tiny_input' | 'duplicate_input' | 'pages_left_out' | 'pages_not_in_dump';
+  code: 'tiny_input' | 'duplicate_input' | 'pages_left_out' | 'pages_not_in_dump' | 'no_processes';
   message: string;
 }
 

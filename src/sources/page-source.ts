@@ -1,4 +1,5 @@
 /** The interface between page sources (files of every kind) and the replay pipeline. */
+import type { MappingInfo } from './capture-format.js';
 import type { PageBatch } from './page-batch.js';
 
 export interface PageSource {
@@ -15,6 +16,12 @@ export interface PageSource {
   readonly info: Record<string, unknown>;
   /** Fills the batch from index 0 with the next pages; returns how many (0 at the end). */
   read(batch: PageBatch): number;
+  /**
+   * Sources that know which process and mapping each page belongs to (captures, traces, process
+   * cores): the mappings known so far, by the id batch.mapping carries (0: none). It may grow as
+   * pages are read. Other sources leave batch.mapping and batch.mapcount alone.
+   */
+  readonly mappings?: readonly MappingInfo[];
   /** bytes consumed so far (for progress) */
   readonly bytesRead: number;
   /**

@@ -13,8 +13,8 @@ export interface SourceOptions {
   warn?: (file: string, message: string) => void;
   /**
    * Captures and traces: keep their mapping records (their known fields, bounded) for those who
-   * ask which process a page came from (convert, the study). Default true; analyze never
-   * needs them, and with false they are checked and dropped as they are read.
+   * ask which process a page came from (convert, the study, analyze --by). Default true; with
+   * false they are checked and dropped as they are read.
    */
   keepMappings?: boolean;
 }

@@ -17,6 +17,8 @@ const AT_SYSINFO_EHDR = 33;
 /** x86_64 struct elf_prstatus */
 const PRSTATUS_SIZE = 336;
 const PRSTATUS_PID_OFFSET = 32;
+/** pr_reg (struct user_regs_struct) at 112; rsp is its 20th register */
+const PRSTATUS_RSP_OFFSET = 112 + 19 * 8;
 /** x86_64 struct elf_prpsinfo: pr_fname[16] at 40 */
 const PRPSINFO_SIZE = 136;
 const PRPSINFO_FNAME_OFFSET = 40;
@@ -44,6 +46,8 @@ export interface CoreNotes {
   readonly vdso: number | null;
   readonly pid: number | null;
   readonly command: string | null;
+  /** process cores: every thread's stack pointer (rsp of each NT_PRSTATUS) */
+  readonly stackPointers: number[];
 }
 
 const isCore = (n: ElfNote) => n.name === 'CORE' || n.name === 'LINUX';
@@ -98,7 +102,9 @@ export function readCoreNotes(path: string, core: ElfCore): CoreNotes {
   let vdso: number | null = null;
   let pid: number | null = null;
   let command: string | null = null;
+  const stackPointers: number[] = [];
   if (kind === 'process') {
+    for (const n of prstatus) stackPointers.push(Number(n.desc.readBigUInt64LE(PRSTATUS_RSP_OFFSET)));
     const files = notes.filter((n) => isCore(n) && n.type === NT_FILE);
     fileRanges = files.length ? parseNtFile(path, files[0]) : [];
     const auxv = notes.find((n) => isCore(n) && n.type === NT_AUXV);
@@ -111,7 +117,7 @@ export function readCoreNotes(path: string, core: ElfCore): CoreNotes {
       command = f.toString('utf8', 0, z < 0 ? 16 : z);
     }
   }
-  return { kind, evidence, vmcoreinfo, cpus: prstatus.length, fileRanges, vdso, pid, command };
+  return { kind, evidence, vmcoreinfo, cpus: prstatus.length, fileRanges, vdso, pid, command, stackPointers };
 }
 
 function noteTypeName(t: number): string {

@@ -11,6 +11,7 @@
  */
 import { PAGE_SIZE } from '../../model/kernel.js';
 import { InputError } from '../../util/errors.js';
+import type { MappingInfo } from '../capture-format.js';
 import type { ByteSource } from '../input-file.js';
 import { NO_PFN, PAGE_FLAG, type PageBatch } from '../page-batch.js';
 import type { PageSource } from '../page-source.js';
@@ -33,6 +34,8 @@ export class ProcessCoreSource implements PageSource {
   readonly hasContent = true;
   readonly info: Record<string, unknown>;
   readonly totalPages: number;
+  /** one per user PT_LOAD segment (a core holds one per VMA), id = program header index + 1 */
+  readonly mappings: MappingInfo[] = [];
   private readonly streamer: RunStreamer;
   /** merged file-backed ranges in page numbers: [start, end) pairs, sorted; shmem ones apart */
   private readonly fileStarts: number[] = [];
@@ -96,7 +99,8 @@ export class ProcessCoreSource implements PageSource {
     }
     const all = options.allPages;
     this.totalPages = all ? counts[0] + counts[1] + counts[2] + counts[3] : counts[KIND_ANON] + counts[KIND_SHMEM];
-    this.streamer = new RunStreamer(file, runs, () => NO_PFN);
+    this.describeSegments(core.loads, kernelSegs, notes);
+    this.streamer = new RunStreamer(file, runs, () => NO_PFN, (segment) => segment + 1);
     const flagsOf = [PAGE_FLAG.ANON | PAGE_FLAG.SWAPBACKED, PAGE_FLAG.SHMEM | PAGE_FLAG.SWAPBACKED | PAGE_FLAG.FILE_OR_SHARED, PAGE_FLAG.FILE_OR_SHARED, 0];
     this.decide = (page, _inFile, segment) => {
       const k = kernelSegs.has(segment) ? KIND_VDSO : this.kindOf(page);
@@ -122,6 +126,38 @@ export class ProcessCoreSource implements PageSource {
     };
     if (!notes.fileRanges || fileRanges.length === 0) {
       this.info.note = 'no NT_FILE note: file-backed ranges cannot be told apart, every page counts as anonymous';
+    }
+  }
+
+  /**
+   * What each user segment is, as far as a core can tell: the NT_FILE name over it (a file, or a
+   * shmem name), the stack of a thread when a stack pointer lies in it, else anonymous memory (a
+   * core does not record which anonymous mapping is the [heap]).
+   */
+  private describeSegments(loads: readonly ElfSegment[], kernelSegs: Set<number>, notes: CoreNotes): void {
+    const ranges = notes.fileRanges ?? [];
+    for (const s of loads) {
+      if (kernelSegs.has(s.index)) {
+        // gdb dumps the [vsyscall] page (only with --all-pages is it delivered)
+        const at = `0x${s.vaddr.toString(16)}`;
+        this.mappings.push({ id: s.index + 1, pid: notes.pid ?? 0, comm: notes.command ?? '', start: at, end: '', perms: 'r-xp', path: '[vsyscall]' });
+        continue;
+      }
+      const start = Number(s.vaddr);
+      const end = start + s.memsz;
+      const file = ranges.find((r) => r.start < end && r.end > start);
+      const perms = `${s.flags & 4 ? 'r' : '-'}${s.flags & 2 ? 'w' : '-'}${s.flags & 1 ? 'x' : '-'}${file && SHMEM_NAME.test(file.name) ? 's' : 'p'}`;
+      const stack = !file && notes.stackPointers.some((sp) => sp >= start && sp < end);
+      const vdso = this.vdsoFirst >= 0 && start / PAGE_SIZE === this.vdsoFirst;
+      this.mappings.push({
+        id: s.index + 1,
+        pid: notes.pid ?? 0,
+        comm: notes.command ?? '',
+        start: `0x${start.toString(16)}`,
+        end: `0x${end.toString(16)}`,
+        perms,
+        path: file ? file.name : stack ? '[stack]' : vdso ? '[vdso]' : '',
+      });
     }
   }
 

@@ -28,6 +28,8 @@ export class RunStreamer {
     private readonly runs: readonly PageRun[],
     /** batch.pfn of a delivered page, from its page number */
     private readonly pfnOf: (page: number) => number,
+    /** batch.mapping of a delivered page, from its segment (process cores; else left alone) */
+    private readonly mappingOf?: (segment: number) => number,
   ) {
     this.zeroBase = (Math.ceil(file.size / PAGE_SIZE) + 1) * PAGE_SIZE;
   }
@@ -78,6 +80,10 @@ export class RunStreamer {
       const slot = batch.count++;
       batch.flags[slot] = flags;
       batch.pfn[slot] = this.pfnOf(page);
+      if (this.mappingOf) {
+        batch.mapping[slot] = this.mappingOf(run.segment);
+        batch.mapcount[slot] = 0;
+      }
       const at = slot * PAGE_SIZE;
       if (off < 0) {
         content.fill(0, at, at + PAGE_SIZE);
