@@ -18,6 +18,7 @@ import { runConvert, type ConvertFlags } from './convert.js';
 import { EXIT_INPUT, EXIT_INTERNAL, InputError } from '../util/errors.js';
 import { takeStopRequest } from '../util/stop-request.js';
 import { examples } from './examples.js';
+import { stopAllProgress } from './progress.js';
 import { TOOL } from './tool.js';
 
 const CHAIN = ZSMALLOC.chainSize;
@@ -134,6 +135,7 @@ export async function main(argv: string[]): Promise<void> {
         return;
       }
       abortAllOutputs();
+      stopAllProgress();
       process.stderr.write(`\nzswap-dedup: interrupted\n`);
       process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
     });
@@ -142,6 +144,7 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (e) {
     abortAllOutputs();
+    stopAllProgress();
     if (e instanceof CommanderError) {
       // commander has printed its message already
       // --help and --version: 0; help shown because a command is missing ('commander.help'): usage error
