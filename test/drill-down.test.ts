@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import type { GroupFigures } from '../src/replay/group-sharing.js';
 import type { AnalyzeReport } from '../src/report/report.js';
 import { runCli } from './helpers/cli.js';
 import { ROOT } from './helpers/paths.js';
@@ -16,15 +17,7 @@ const FORK_TRACE = path.join(ROOT, 'fixtures', 'capture', 'python-fork.trace');
 const GCORE = path.join(ROOT, 'fixtures', 'elf', 'gcore-fill.core');
 const GCORE_EXPECTED = path.join(ROOT, 'fixtures', 'elf', 'gcore-fill.expected.json');
 
-interface Expected {
-  pages: number;
-  zero_pages: number;
-  distinct_contents: number;
-  duplicates_within: number;
-  pages_shared_with_others: number;
-  pages_mapped_more_than_once: number;
-  dedup_share_pages: number;
-}
+type Expected = GroupFigures;
 
 /** figures per group from (group, content key or null for zero, mapcount) per page */
 function expectedFigures(pages: { group: string; key: string | null; mapcount: number }[]): Map<string, Expected> {
