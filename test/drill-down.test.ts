@@ -201,6 +201,9 @@ test('--by on inputs without processes: one row per input, a warning says why; b
   const bad = runCli(['analyze', '--by', 'thread', raw]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^zswap-dedup: --by: unknown level 'thread'/);
+  const overTime = runCli(['analyze', '--by', 'process', '--reclaim', 'all', FORK_TRACE]);
+  assert.equal(overTime.status, 2);
+  assert.match(overTime.stderr, /^zswap-dedup: --by applies to the snapshot report/);
   const csv = runCli(['analyze', '-c', 'lz4', '-f', 'csv', '--no-progress', '--by', 'process', raw, GCORE]);
   const lines = csv.stdout.trim().split('\n');
   assert.match(lines[0], /^level,input,pid,comm,kind,name,start,perms,mappings,pages,/);

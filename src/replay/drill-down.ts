@@ -57,8 +57,9 @@ interface InputState {
 }
 
 export class DrillDown {
-  private readonly processSharing = new GroupSharing();
-  private readonly mappingSharing = new GroupSharing();
+  private readonly processSharing: GroupSharing;
+  /** always counts pages (a process' mappings with pages); contents only for --by mapping */
+  private readonly mappingSharing: GroupSharing;
   private readonly processes: ProcessIdentity[] = [];
   private readonly processByKey = new Map<string, number>();
   private readonly mappingList: MappingIdentity[] = [];
@@ -66,7 +67,10 @@ export class DrillDown {
   private processOf = new Int32Array(64);
   private readonly inputs: InputState[] = [];
 
-  constructor(readonly levels: readonly DrillLevel[]) {}
+  constructor(readonly levels: readonly DrillLevel[]) {
+    this.processSharing = new GroupSharing(levels.includes('process'));
+    this.mappingSharing = new GroupSharing(levels.includes('mapping'));
+  }
 
   startSource(source: PageSource): void {
     this.inputs.push({ source, redacted: source.info.redacted === true, byId: new Map(), synced: 0, none: -1 });

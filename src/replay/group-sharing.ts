@@ -28,6 +28,9 @@ export interface GroupFigures {
 }
 
 export class GroupSharing {
+  /** @param contents false: count pages only (no content figures, no memory per pair) */
+  constructor(private readonly contents = true) {}
+
   private pages = new Uint32Array(64);
   private zero = new Uint32Array(64);
   private mapped = new Uint32Array(64);
@@ -72,6 +75,7 @@ export class GroupSharing {
       this.zero[group]++;
       return;
     }
+    if (!this.contents) return;
     const mask = this.pairContent.length - 1;
     let s = (Math.imul(content, 0x9e3779b1) ^ Math.imul(group + 1, 0x85ebca77)) & mask;
     for (;;) {
