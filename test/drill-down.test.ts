@@ -123,6 +123,11 @@ test('--by process,mapping on a forked Python process: every process and mapping
     else if (m.path === '') assert.equal(row.kind, 'anonymous');
     else if ((m.path as string).startsWith('/')) assert.deepEqual([row.kind, row.name], ['file', m.path], 'a private file mapping\'s copy-on-write pages');
   }
+  // one level alone gives the same rows, and only that level
+  const processOnly = analyzeBy('process', FORK_TRACE);
+  assert.deepEqual(processOnly.by_process, rep.by_process);
+  assert.equal(processOnly.by_mapping, undefined);
+  assert.deepEqual(analyzeBy('mapping', FORK_TRACE).by_mapping, rep.by_mapping);
   // the dedup shares add up to the pages dedup frees
   assert.ok(Math.abs(rep.by_process!.reduce((a, r) => a + r.dedup_share_pages, 0) - (rep.pages.nonzero - rep.pages.distinct_contents)) < 0.05);
 
