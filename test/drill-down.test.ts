@@ -139,6 +139,10 @@ test('--by process,mapping on a forked Python process: every process and mapping
   assert.match(table.stdout, /per mapping \(\d+, most dedup share first; \d+ more in --format json or csv\)/);
   assert.match(table.stdout, /pid \d+ \[heap\]/);
   for (const line of table.stdout.split('\n')) assert.ok(line.length <= 80, `${line.length} columns: ${line}`);
+  // Markdown: a table per level, a row per process
+  const md = runCli(['analyze', '-c', 'lz4', '-f', 'markdown', '--by', 'process', FORK_TRACE]);
+  assert.match(md.stdout, /^### per process$/m);
+  for (const row of rep.by_process!) assert.match(md.stdout, new RegExp(`^\\| python3 pid ${row.pid} \\| ${row.pages.toLocaleString('en-US')} \\|`, 'm'));
   // without --by: none of it
   const plain = runCli(['analyze', '-c', 'lz4', '-f', 'json', '--no-progress', FORK_TRACE]);
   const p = JSON.parse(plain.stdout) as AnalyzeReport;
