@@ -40,3 +40,11 @@ test('stderr a terminal: a progress bar with rate and ETA, cleared at the end; t
   JSON.parse(fs.readFileSync(out, 'utf8'));
   assert.doesNotMatch(fs.readFileSync(out, 'utf8'), /ETA|pages\/s/);
 });
+
+test('--progress of a replay over time counts samples, not pages', () => {
+  const r = runCli(['analyze', '-c', 'lz4', '--reclaim', 'all', '-f', 'json', '--progress', path.join(ROOT, 'fixtures', 'capture', 'python-churn.trace')]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^progress: \d+ % \| .* \| [1-9][\d,]* samples \| [\d.]+ samples\/s \| ETA /m);
+  assert.doesNotMatch(r.stderr, / pages\/s/);
+  JSON.parse(r.stdout);
+});

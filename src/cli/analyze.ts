@@ -171,14 +171,14 @@ async function runTimeline(
   if (flags.compaction !== 'never' && flags.compaction !== 'sample') throw new InputError(null, `--compaction must be never or sample, got '${flags.compaction}'`);
   const timeline = openTimeline(inputs, flags.inputFormat, { allPages: Boolean(flags.allPages), warn: warnings.add, keepMappings: false });
   try {
-    const progress = Progress.auto(flags.progress);
+    const progress = Progress.auto(flags.progress, 'samples');
     const outcome = await replayTimeline(timeline, {
       ...o,
       hash: flags.hash,
       verify: flags.verify,
       reclaim,
       compaction: flags.compaction,
-      onSample: () => progress.update(timeline.bytesRead, timeline.totalBytes, 0),
+      onSample: (row) => progress.update(timeline.bytesRead, timeline.totalBytes, row.index + 1),
     });
     progress.done();
     for (const input of timeline.inputs) {

@@ -22,16 +22,21 @@ export class Progress {
   private total = -1;
   private readonly started = Date.now();
 
-  constructor(private readonly enabled: boolean) {}
+  /** @param unit what update() counts: pages, or samples of a replay over time */
+  constructor(
+    private readonly enabled: boolean,
+    private readonly unit: 'pages' | 'samples' = 'pages',
+  ) {}
 
-  static auto(flag: boolean | undefined): Progress {
-    return new Progress(flag ?? Boolean(process.stderr.isTTY));
+  static auto(flag: boolean | undefined, unit: 'pages' | 'samples' = 'pages'): Progress {
+    return new Progress(flag ?? Boolean(process.stderr.isTTY), unit);
   }
 
   private start(total: number): cliProgress.SingleBar {
     const known = total > 0;
     const tty = Boolean(process.stderr.isTTY);
-    const figures = known ? '{percentage} % | {done} of {size} | {pages} pages | {rate} pages/s | ETA {eta_formatted}' : '{pages} pages | {rate} pages/s | {duration_formatted}';
+    const u = this.unit;
+    const figures = known ? `{percentage} % | {done} of {size} | {count} ${u} | {rate} ${u}/s | ETA {eta_formatted}` : `{count} ${u} | {rate} ${u}/s | {duration_formatted}`;
     const bar = new cliProgress.SingleBar({
       stream: process.stderr,
       format: tty ? (known ? `{bar} ${figures}` : figures) : `progress: ${figures}`,
@@ -50,12 +55,14 @@ export class Progress {
     return bar;
   }
 
-  private payload(done: number, total: number, pages: number): Record<string, string> {
+  private payload(done: number, total: number, count: number): Record<string, string> {
     const secs = (Date.now() - this.started) / 1000;
-    return { done: bytes(done), size: bytes(total), pages: int(pages), rate: secs > 0 ? int(pages / secs) : '-' };
+    const rate = secs <= 0 ? '-' : this.unit === 'samples' ? (count / secs).toFixed(1) : int(count / secs);
+    return { done: bytes(done), size: bytes(total), count: int(count), rate };
   }
 
-  update(doneBytes: number, totalBytes: number, pages: number): void {
+  /** `count`: pages (or samples) done so far */
+  update(doneBytes: number, totalBytes: number, count: number): void {
     if (!this.enabled) return;
     if (!this.bar || (totalBytes > 0) !== (this.total > 0)) {
       this.bar?.stop();
@@ -64,7 +71,7 @@ export class Progress {
       this.bar.setTotal(totalBytes);
     }
     this.total = totalBytes;
-    this.bar.update(totalBytes > 0 ? Math.min(doneBytes, totalBytes) : 0, this.payload(doneBytes, totalBytes, pages));
+    this.bar.update(totalBytes > 0 ? Math.min(doneBytes, totalBytes) : 0, this.payload(doneBytes, totalBytes, count));
   }
 
   /** Clears the bar (on a terminal) and stops its timer; safe to call more than once. */
