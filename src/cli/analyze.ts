@@ -25,7 +25,7 @@ import { EXIT_OK, EXIT_THRESHOLD, InputError } from '../util/errors.js';
 import { parseCompressorList, parseDrillLevels, parseIntIn, parseRatio, parseReclaimPolicy, parseSize } from './parse.js';
 import { captureFromFlags } from './capture.js';
 import { belowThreshold, parseFailOn } from './fail-under.js';
-import { openInputs } from './inputs.js';
+import { openInputFiles, openInputs } from './inputs.js';
 import { Progress } from './progress.js';
 import { WarningLog } from './warnings.js';
 import { TOOL } from './tool.js';
@@ -115,7 +115,7 @@ export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise
       if (drillDown.length) throw new InputError(null, '--by applies to the snapshot report, not to a replay over time (--reclaim, --series, --chart)');
       if (failUnder !== null) throw new InputError(null, '--fail-under applies to the snapshot report, not to a replay over time (--reclaim, --series, --chart)');
       if (flags.zpool !== 'zsmalloc') throw new InputError(null, 'the replay over time models zsmalloc only (--zpool zsmalloc)');
-      await runTimeline(liveCapture ? [...inputs, liveCapture.file] : inputs, flags, { compressors, chainSize, hashBits, limit, metadata, threads }, warnings);
+      await runTimeline(inputs, liveCapture, flags, { compressors, chainSize, hashBits, limit, metadata, threads }, warnings);
       return EXIT_OK;
     }
     // mapping records are only kept when the drill-down needs them
@@ -163,13 +163,18 @@ export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise
 /** `analyze --reclaim … / --series / --chart`: the inputs as a timeline, replayed sample by sample. */
 async function runTimeline(
   inputs: string[],
+  liveCapture: { file: string; name: string } | null,
   flags: AnalyzeFlags,
   o: { compressors: CompressorName[]; chainSize: number; hashBits: number; limit: PoolLimit | null; metadata: MetadataSizes; threads: number },
   warnings: WarningLog,
 ): Promise<void> {
   const reclaim = parseReclaimPolicy(flags.reclaim ?? 'all');
   if (flags.compaction !== 'never' && flags.compaction !== 'sample') throw new InputError(null, `--compaction must be never or sample, got '${flags.compaction}'`);
-  const timeline = openTimeline(inputs, flags.inputFormat, { allPages: Boolean(flags.allPages), warn: warnings.add, keepMappings: false });
+  const { files, warnings: inputWarnings } = await openInputFiles(inputs, flags.inputFormat);
+  for (const w of inputWarnings) warnings.addText(`zswap-dedup: warning: ${w.message}\n`);
+  // the live capture goes by its description, never by its temporary file's name
+  if (liveCapture) files.push(InputFile.fromFd(fs.openSync(liveCapture.file, 'r'), liveCapture.name));
+  const timeline = openTimeline(files, flags.inputFormat, { allPages: Boolean(flags.allPages), warn: warnings.add, keepMappings: false });
   try {
     const progress = Progress.auto(flags.progress, 'samples');
     const outcome = await replayTimeline(timeline, {

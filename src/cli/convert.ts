@@ -14,6 +14,7 @@ import { openTimeline } from '../timeline/open-timeline.js';
 import { carriesContent, EventBatch, type IdleMethod, type Timeline } from '../timeline/timeline.js';
 import { EXIT_OK, InputError } from '../util/errors.js';
 import { nextTurn } from '../util/next-turn.js';
+import { openInputFiles } from './inputs.js';
 import { Progress } from './progress.js';
 import { TOOL } from './tool.js';
 import { WarningLog } from './warnings.js';
@@ -30,7 +31,9 @@ export async function runConvert(inputs: string[], flags: ConvertFlags): Promise
   const trace = Boolean(flags.hashOnly);
   let writer: CaptureWriter | null = null;
   const warnings = new WarningLog();
-  const timeline = openTimeline(inputs, flags.inputFormat, { allPages: false, warn: warnings.add });
+  const { files, warnings: inputWarnings } = await openInputFiles(inputs, flags.inputFormat);
+  for (const w of inputWarnings) warnings.addText(`zswap-dedup: warning: ${w.message}\n`);
+  const timeline = openTimeline(files, flags.inputFormat, { allPages: false, warn: warnings.add });
   try {
     for (const input of timeline.inputs) {
       if (!input.hasContent && !trace) throw new InputError(input.path, 'is a hash-only trace: it can only be converted to another trace (--hash-only)');

@@ -8,6 +8,8 @@ export const EXAMPLES: Record<string, string[]> = {
     'zswap-dedup analyze -c all -f json -o report.json fixtures/kdump/linux-lzo.kd',
     'zswap-dedup analyze --fail-under 0.05 --fail-on best fixtures/capture/python-fork.trace',
     'zswap-dedup analyze -c lz4 --by process,mapping fixtures/capture/python-fork.trace',
+    'cat fixtures/kdump/qemu-bios-zlib.flat | zswap-dedup analyze -',
+    'zswap-dedup analyze -c lzo fixtures/compressed/linux-lzo.kd.xz',
     'sleep 30 & sudo zswap-dedup analyze -p $!',
   ],
   convert: ['zswap-dedup convert -o sample.zsdc fixtures/sample-python.raw', 'zswap-dedup convert --hash-only -o sample.trace fixtures/elf/gcore-fill.core'],

@@ -38,7 +38,7 @@ function buildProgram(setExit: (code: number) => void): Command {
   const analyze = program
     .command('analyze')
     .description('replay pages from dumps or captures through the zswap store replica and report')
-    .argument('[input...]', 'files to analyze together (raw pages, captures, traces, dumps); format detected from content')
+    .argument('[input...]', 'files to analyze together (raw pages, captures, traces, dumps; - for standard input; gzip, xz, zstd undone); format detected from content')
     .option('-c, --compressor <list>', `compressors to compare, comma-separated, or "all" (${COMPRESSOR_NAMES.join(', ')})`, DEFAULT_COMPRESSORS.join(','))
     .addOption(new Option('--zpool <name>', 'zswap pool allocator').choices(ZPOOL_NAMES).default('zsmalloc'))
     .option('--chain-size <n>', `CONFIG_ZSMALLOC_CHAIN_SIZE of the modelled kernel (${CHAIN.min}..${CHAIN.max})`, String(CHAIN.default))
@@ -81,7 +81,7 @@ ${examples('analyze')}`,
   program
     .command('convert')
     .description('write inputs as one zswap-dedup capture, or as a hash-only trace that carries no page contents')
-    .argument('<input...>', 'files to convert')
+    .argument('<input...>', 'files to convert (- for standard input; gzip, xz, zstd undone)')
     .requiredOption('-o, --output <file>', 'capture or trace to write (mode 0600, atomically)')
     .option('--hash-only', `write a trace: per page only hashes, a fingerprint and the ${KERNEL_NAME} compressed length for every compressor`)
     .option('--keep-names', 'with --hash-only: keep the host name, process names, mapping paths and addresses (left out of a trace by default)')

@@ -41,8 +41,8 @@ export class InputFile implements ByteSource {
       throw new InputError(path, 'is a directory, expected a file of pages or a dump');
     }
     if (!st.isFile()) {
-      // Pipes, FIFOs, sockets and devices have no size to check offsets against. Streamed
-      // input (stdin, pipes) is a reader of its own, chosen before this is called (issue 8).
+      // Pipes, FIFOs, sockets and devices have no size to check offsets against. The CLI opens
+      // standard input, pipes and FIFOs with openInput() (open-input.ts), which copies them first.
       fs.closeSync(fd);
       throw new InputError(path, `is not a regular file (${fileKind(st)}); give a file of pages or a dump`);
     }

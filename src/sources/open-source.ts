@@ -36,9 +36,12 @@ export const FORMAT_READERS: readonly FormatReader[] = READER_NAMES.map((n) => R
 export const INPUT_FORMATS = ['auto', ...READER_NAMES] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
-/** Opens the input at `path` (a regular file; stdin and pipes, issue 8, will open as a streamed ByteSource here). */
-export function openSource(path: string, format: InputFormat, options: SourceOptions = DEFAULT_SOURCE_OPTIONS): PageSource {
-  return openByteSource(InputFile.open(path), format, options);
+/**
+ * Opens the regular file at `path`, or bytes already opened (the CLI opens its inputs with
+ * openInput(), which also reads standard input, pipes and compressed files).
+ */
+export function openSource(input: string | ByteSource, format: InputFormat, options: SourceOptions = DEFAULT_SOURCE_OPTIONS): PageSource {
+  return openByteSource(typeof input === 'string' ? InputFile.open(input) : input, format, options);
 }
 
 /** The reader for bytes already opened (a file, or bytes held another way); closes them on failure. */
