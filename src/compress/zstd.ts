@@ -9,9 +9,9 @@
  * bounded call fails on (-EINVAL). Block compression does not depend on the output capacity, so
  * both rules select the same pages.
  */
-import binding from 'zstd-napi/binding.js';
 import type { PageCompressor } from './compressor.js';
 import { DST_BUFFER_SIZE, EINVAL, PAGE_SIZE } from '../model/kernel.js';
+import { zstdBinding } from './zstd-binding.js';
 
 const LEVEL = 3;
 const WINDOW_LOG = 21;
@@ -23,9 +23,11 @@ const TARGET_LENGTH = 0;
 
 export class ZstdCompressor implements PageCompressor {
   readonly name = 'zstd' as const;
-  private readonly cctx = new binding.CCtx();
+  private readonly cctx: InstanceType<ReturnType<typeof zstdBinding>['CCtx']>;
 
   constructor() {
+    const binding = zstdBinding();
+    this.cctx = new binding.CCtx();
     const p = binding.CParameter;
     const c = this.cctx;
     c.setParameter(p.compressionLevel, LEVEL);

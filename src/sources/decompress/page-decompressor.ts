@@ -1,9 +1,9 @@
 /**
- * Decompresses one page of a dump: zlib (node:zlib), zstd (libzstd through zstd-napi), lzo1x and
- * snappy (ours). The result must be exactly one page; anything else is a DecompressError.
+ * Decompresses one page of a dump: zlib (node:zlib), zstd (libzstd through zstd-napi, loaded when
+ * a zstd page is met), lzo1x and snappy (ours). The result must be exactly one page; anything else is a DecompressError.
  */
 import zlib from 'node:zlib';
-import binding from 'zstd-napi/binding.js';
+import { zstdBinding } from '../../compress/zstd-binding.js';
 import { DecompressError } from './errors.js';
 import { lzo1xDecompress } from './lzo1x.js';
 import { snappyDecompress } from './snappy.js';
@@ -11,7 +11,7 @@ import { snappyDecompress } from './snappy.js';
 export type PageCodec = 'zlib' | 'lzo' | 'snappy' | 'zstd';
 
 export class PageDecompressor {
-  private dctx: InstanceType<typeof binding.DCtx> | null = null;
+  private dctx: InstanceType<ReturnType<typeof zstdBinding>['DCtx']> | null = null;
 
   constructor(readonly pageSize: number) {}
 
@@ -38,7 +38,7 @@ export class PageDecompressor {
         break;
       }
       case 'zstd': {
-        this.dctx ??= new binding.DCtx();
+        this.dctx ??= new (zstdBinding().DCtx)();
         try {
           n = this.dctx.decompress(dst.subarray(at, at + ps), src.subarray(start, end));
         } catch (e) {
