@@ -150,6 +150,30 @@ test('--freeze stops the targets during the capture and they run again after it,
   assert.notEqual(state(parent), 'T');
 });
 
+test('--freeze resumes only what it stopped: a target stopped beforehand stays stopped, also when capture is killed', async (t) => {
+  if (!needRoot(t)) return;
+  const { parent, child } = await startCow();
+  process.kill(child, 'SIGSTOP');
+  assert.ok(await until(() => state(child) === 'T', 5000));
+  const out = path.join(dir, 'prestopped.zsdc');
+  const env = { ...process.env, ZSWAP_DEDUP_TEST_FREEZE_PAUSE_MS: '1500' };
+  const targets = ['-p', String(parent), '-p', String(child)];
+  // killed while capturing: the watchdog resumes the parent only
+  const killed = spawn(process.execPath, [BIN, 'capture', '--freeze', ...targets, '-o', out], { env, stdio: 'ignore' });
+  assert.ok(await until(() => state(parent) === 'T', 15_000), 'parent stopped while capturing');
+  killed.kill('SIGKILL');
+  await new Promise((r) => killed.on('exit', r));
+  assert.ok(await until(() => state(parent) !== 'T', 5000), 'parent running again');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(state(child), 'T', 'the child was stopped before: it stays stopped');
+  // to its end: the same
+  const done = spawnSync(process.execPath, [BIN, 'capture', '--freeze', ...targets, '-o', out], { encoding: 'utf8' });
+  assert.equal(done.status, 0, done.stderr);
+  assert.notEqual(state(parent), 'T');
+  assert.equal(state(child), 'T');
+  process.kill(child, 'SIGCONT');
+});
+
 test('a target that exits during the capture: a warning, and the pages of the others', async (t) => {
   if (!needRoot(t)) return;
   const { parent, child, buffer } = await startCow();

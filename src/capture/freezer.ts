@@ -3,6 +3,8 @@
  * cgroup, else SIGSTOP) and guarantees they run again: thaw() in the normal path, on exit and on
  * signals, and a detached watchdog process that thaws them if this process dies unannounced
  * (SIGKILL): it waits for its stdin pipe to close, which happens whenever we go away.
+ * Only what it stopped runs again: a target already stopped (state T or t: SIGSTOP, a debugger)
+ * or a cgroup already frozen is left as it was found.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,13 +20,19 @@ export class Freezer {
   readonly warnings: string[] = [];
 
   private constructor(
+    /** the processes this freezer stops (and so lets run again) */
     private readonly pids: number[],
+    /** the cgroup it freezes (null: none, or one that was frozen already) */
     private readonly cgroupDir: string | null,
   ) {}
 
   /** Freezes and returns a Freezer whose thaw() undoes it. */
-  static freeze(pids: number[], cgroupDir: string | null): Freezer {
-    const f = new Freezer(pids, cgroupDir && fs.existsSync(path.join(cgroupDir, 'cgroup.freeze')) ? cgroupDir : null);
+  static freeze(targets: number[], cgroupDir: string | null): Freezer {
+    const freezable = cgroupDir && fs.existsSync(path.join(cgroupDir, 'cgroup.freeze')) ? cgroupDir : null;
+    // what is stopped already is not ours to resume
+    const cgroup = freezable && readTrimmed(path.join(freezable, 'cgroup.freeze')) !== '1' ? freezable : null;
+    const pids = freezable ? [] : targets.filter((pid) => !/^[Tt]$/.test(processState(pid)));
+    const f = new Freezer(pids, cgroup);
     f.startWatchdog();
     process.on('exit', f.onExit);
     if (f.cgroupDir) {
@@ -83,5 +91,22 @@ export class Freezer {
       }
     }
     this.watchdog?.stdin?.end();
+  }
+}
+
+/** the state letter of /proc/PID/stat (R, S, D, T, t, Z …), '' when the process is gone */
+function processState(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function readTrimmed(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
   }
 }
