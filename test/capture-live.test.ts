@@ -205,6 +205,62 @@ test('without CAP_SYS_ADMIN: refused with a clear message, or per process with -
   assert.equal(markedPages(out, buffer).original, N);
 });
 
+/** Starts test/workloads/zero.py: zero-page mappings beside written pages. */
+async function startZero(n: number, k: number, z: number): Promise<{ pid: number; small: number; huge: number }> {
+  const p = spawn('python3', [path.join(ROOT, 'test', 'workloads', 'zero.py'), String(n), String(k), String(z)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(p);
+  let out = '';
+  for await (const chunk of p.stdout!) {
+    out += String(chunk);
+    const m = /pid (\d+)\nsmall (\d+)\nhuge (\d+)\n/.exec(out);
+    if (m) return { pid: Number(m[1]), small: Number(m[2]), huge: Number(m[3]) };
+  }
+  throw new Error(`workload did not start: ${out}`);
+}
+
+/** pages of a capture in [start, start + pages × 4096), by page index; and its processes' zero_page counts */
+function pagesIn(file: string, start: number, pages: number): { indices: number[]; zeroPage: number } {
+  const src = new CaptureSource(InputFile.open(file));
+  const batch = new PageBatch();
+  const indices: number[] = [];
+  for (let n = src.read(batch); n > 0; n = src.read(batch)) {
+    for (let i = 0; i < n; i++) {
+      const index = (batch.vaddr[i] - start) / PAGE_SIZE;
+      if (index >= 0 && index < pages) indices.push(index);
+    }
+  }
+  const summary = src.info.summary as { processes: { zero_page: number }[] };
+  src.close();
+  return { indices: indices.sort((a, b) => a - b), zeroPage: summary.processes.reduce((a, p) => a + p.zero_page, 0) };
+}
+
+test('mappings of the shared zero page are left out and counted: by kpageflags, and by pagemap and content with --no-pfn', async (t) => {
+  if (!needRoot(t)) return;
+  const [n, k, z] = [64, 8, 8];
+  const { pid, small, huge } = await startZero(n, k, z);
+  const withPfn = path.join(dir, 'zero-pfn.zsdc');
+  const noPfn = path.join(dir, 'zero-nopfn.zsdc');
+  process.kill(pid, 'SIGSTOP');
+  try {
+    for (const [file, extra] of [[withPfn, []], [noPfn, ['--no-pfn']]] as const) {
+      const r = runCli(['capture', '-p', String(pid), '-o', file, ...extra]);
+      assert.equal(r.status, 0, r.stderr);
+    }
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  const written = Array.from({ length: k + z }, (_, i) => i);
+  const a = pagesIn(withPfn, small, n);
+  const b = pagesIn(noPfn, small, n);
+  // the written pages, zero-filled ones included (they are the process's own); none only read
+  assert.deepEqual(a.indices, written);
+  assert.deepEqual(b.indices, written, '--no-pfn: the same pages');
+  assert.deepEqual(pagesIn(withPfn, huge, 512).indices, []);
+  assert.deepEqual(pagesIn(noPfn, huge, 512).indices, [], '--no-pfn: no page of the huge zero page');
+  assert.ok(a.zeroPage >= n - k - z, `zero_page ${a.zeroPage}`);
+  assert.equal(b.zeroPage, a.zeroPage, '--no-pfn counts the same zero-page mappings as kpageflags does');
+});
+
 test('--cgroup: every process of a cgroup v2, frozen with the cgroup freezer and thawed after', async (t) => {
   if (!needRoot(t)) return;
   const root = cgroup2Root();

@@ -141,12 +141,29 @@ function start(args: string[], stdin: 'pipe' | 'ignore' = 'ignore') {
 }
 
 /**
- * true once `pid`'s main thread waits in the event loop (epoll): it has started, set its signal
- * handlers and is waiting for input. Polled every 20 ms for up to 20 s.
+ * true once `pid` waits for input on the descriptor that `input` names (a FIFO's path, or 0 for
+ * standard input): it is registered in the event loop's epoll set, which happens only after the
+ * CLI has set its signal handlers and opened the input. Polled every 20 ms for up to 20 s.
  */
-async function waiting(pid: number): Promise<boolean> {
+async function waiting(pid: number, input: string | 0): Promise<boolean> {
+  const fds = () =>
+    input === 0 ? ['0'] : fs.readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === input;
+      } catch {
+        return false;
+      }
+    });
+  const polled = (fd: string) =>
+    fs.readdirSync(`/proc/${pid}/fdinfo`).some((f) => {
+      try {
+        return new RegExp(`^tfd:\\s+${fd}\\s`, 'm').test(fs.readFileSync(`/proc/${pid}/fdinfo/${f}`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
   for (const end = Date.now() + 20_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
-    if (/epoll_wait/.test(fs.readFileSync(`/proc/${pid}/wchan`, 'utf8'))) return true;
+    if (fds().some(polled)) return true;
   }
   return false;
 }
@@ -171,7 +188,7 @@ for (const [what, signal, code] of [['a FIFO without a writer', 'SIGINT', 130], 
     const out = path.join(dir, `silent-${signal}.json`);
     if (signal === 'SIGINT') spawnSync('mkfifo', [fifo]);
     const run = signal === 'SIGINT' ? start(['-o', out, fifo]) : start(['-o', out, '-'], 'pipe');
-    assert.ok(await waiting(run.child.pid!), 'analyze waits for input');
+    assert.ok(await waiting(run.child.pid!, signal === 'SIGINT' ? fifo : 0), 'analyze waits for input');
     run.child.kill(signal);
     const r = await run.done;
     assert.equal(r.code, code, r.stderr);

@@ -3,7 +3,8 @@
  * gives presence, PFN or swap entry, the exclusive, file-or-shared and soft-dirty bits;
  * /proc/kpageflags says what a present physical page is (anon, swap-backed, KSM, THP, the shared
  * zero page). Pages zswap could hold (anonymous; shmem with --shmem) go into the SampleWalk,
- * the rest is counted. Nothing is read of page contents here, nothing is written anywhere.
+ * the rest is counted. Nothing is written anywhere; page contents are read only without
+ * kpageflags, to tell the shared zero page (see zeroPageByContent).
  */
 import fs from 'node:fs';
 import { PAGE_SIZE } from '../model/kernel.js';
@@ -31,7 +32,9 @@ import {
   readEntries,
 } from './page-info.js';
 import { FIRST_SPECIAL_SWAP_TYPE, LOC, type SampleWalk } from './page-identity.js';
+import { ProcMemReader } from './page-content.js';
 import { isSpecialMapping, looksLikeShmem, parseMaps, type Mapping } from './proc-maps.js';
+import { isZeroFilled } from '../replay/zero-page.js';
 import { processName } from './targets.js';
 
 const PAGEMAP_CHUNK = 512;
@@ -141,9 +144,19 @@ function scopeByKpageflags(kf: Uint32Array): Scope {
   return 'file';
 }
 
+/**
+ * Without kpageflags (--no-pfn): pagemap's bits and the mapping. A private anonymous mapping
+ * holds anonymous pages and the zero pages; of these only the huge zero page is not anonymous
+ * (fs/proc/task_mmu.c pagemap_pmd_range() sets PM_FILE for a folio that is not anon).
+ */
 function scopeByPagemap(pm: Uint32Array, i: number, m: Mapping): Scope {
   if (!bit(pm, i, PM_FILE_OR_SHARED_ANON)) return 'anon';
-  return looksLikeShmem(m) ? 'shmem' : 'file';
+  if (looksLikeShmem(m)) return 'shmem';
+  return isPrivateAnonymous(m) ? 'zero_page' : 'file';
+}
+
+function isPrivateAnonymous(m: Mapping): boolean {
+  return m.perms[3] === 'p' && m.inode === 0 && (m.path === '' || m.path.startsWith('[heap') || m.path.startsWith('[stack') || m.path.startsWith('[anon:'));
 }
 
 /** PAGE_FLAG bits of a page, from its scope, kpageflags and pagemap entry i */
@@ -180,6 +193,10 @@ export class TargetWalker {
   /** the last large folio head found: [head, head + 2^order) */
   private headFrame = -1;
   private headPages = 0;
+  /** the process being walked, through /proc/PID/mem: without kpageflags, to tell the zero page */
+  private mem: ProcMemReader | null = null;
+  private readonly page = new Uint32Array(PAGE_SIZE / 4);
+  private readonly pageBytes = new Uint8Array(this.page.buffer);
 
   constructor(
     private readonly walk: SampleWalk,
@@ -202,6 +219,7 @@ export class TargetWalker {
       return;
     }
     const softDirtyKnown = this.opts.softDirty && p.clearedAt === sample - 1;
+    if (!this.opts.phys) this.mem = ProcMemReader.open(p.pid);
     try {
       for (const m of maps) if (!isSpecialMapping(m)) await this.walkMapping(p, m, pagemapFd, softDirtyKnown);
     } catch (e) {
@@ -210,6 +228,8 @@ export class TargetWalker {
       this.opts.warn(`process ${p.pid} (${st.comm}) exited during the capture; kept what was read of it`);
     } finally {
       fs.closeSync(pagemapFd);
+      this.mem?.close();
+      this.mem = null;
     }
   }
 
@@ -250,7 +270,8 @@ export class TargetWalker {
     st.present++;
     const pfn = havePfn ? pfnOf(pm, i) : -1;
     const kf = phys && pfn >= 0 ? phys.flags(pfn) : null;
-    const scope = kf ? scopeByKpageflags(kf) : scopeByPagemap(pm, i, m);
+    let scope = kf ? scopeByKpageflags(kf) : scopeByPagemap(pm, i, m);
+    if (scope === 'anon' && !kf && this.zeroPageByContent(pm, i, vpage)) scope = 'zero_page';
     switch (scope) {
       case 'zero_page':
         st.zero_page++;
@@ -272,6 +293,17 @@ export class TargetWalker {
     const idleFrame = pfn >= 0 && this.opts.idleFrames && tail ? this.folioHead(pfn) : pfn;
     if (pfn >= 0) this.walk.push(p.index, vpage, LOC.FRAME, pfn, idleFrame, flags, mapping, dirty);
     else this.walk.push(p.index, vpage, LOC.NONE, 0, -1, flags, mapping, dirty);
+  }
+
+  /**
+   * Without kpageflags, the shared zero page looks like an anonymous page that is not exclusive
+   * (vm_normal_page() returns no page for it, so pagemap sets neither PM_FILE nor
+   * PM_MMAP_EXCLUSIVE): such a page read as all zeros is taken for it. An anonymous page filled
+   * with zeros and shared after fork is taken for it too; zswap would hold neither.
+   */
+  private zeroPageByContent(pm: Uint32Array, i: number, vpage: number): boolean {
+    if (bit(pm, i, PM_EXCLUSIVE) || !this.mem) return false;
+    return this.mem.read(vpage * PAGE_SIZE, this.pageBytes, 0) && isZeroFilled(this.page, 0);
   }
 
   /** A swapped-out page: in the walk at its swap entry (type | offset << 5, as pagemap gives it). */
