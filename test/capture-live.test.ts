@@ -203,6 +203,15 @@ test('without CAP_SYS_ADMIN: refused with a clear message, or per process with -
   const perProcess = run('--no-pfn');
   assert.equal(perProcess.status, 0, perProcess.stderr);
   assert.equal(markedPages(out, buffer).original, N);
+  // analyze --pid gives the same advice and takes the same option
+  const analyze = (...extra: string[]) =>
+    spawnSync('setpriv', ['--bounding-set=-sys_admin', process.execPath, BIN, 'analyze', '-c', 'lzo', '-f', 'json', '-p', String(parent), ...extra], { encoding: 'utf8' });
+  const advised = analyze();
+  assert.equal(advised.status, 2, advised.stderr);
+  assert.match(advised.stderr, /--no-pfn/);
+  const analyzed = analyze('--no-pfn');
+  assert.equal(analyzed.status, 0, analyzed.stderr);
+  assert.ok((JSON.parse(analyzed.stdout) as AnalyzeReport).pages.total >= N);
 });
 
 /** Starts test/workloads/zero.py: zero-page mappings beside written pages. */
