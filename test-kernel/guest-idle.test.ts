@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { PAGE_SIZE } from '../src/model/kernel.js';
 import { openTimeline } from '../src/timeline/open-timeline.js';
 import { EventBatch, IDLE_UNKNOWN, PAGE_EVENT } from '../src/timeline/timeline.js';
-import { ensureInitramfs, ensureKernel, REPO_ROOT, runJob, tail, type JobResult } from './lib/guest.js';
+import { CHROOT_SHARES, ensureInitramfs, ensureKernel, REPO_ROOT, runJob, tail, type JobResult } from './lib/guest.js';
 
 const PAGES = 48;
 let kernel = '';
@@ -41,8 +41,8 @@ before(async () => {
     memoryMiB: 256,
     swapMiB: 0,
     files: { 'idle-capture-job.sh': join(REPO_ROOT, 'kernel', 'guest', 'idle-capture-job.sh') },
-    extraShares: [{ tag: 'host', hostPath: '/', readonly: true }],
-    script: `sh /job/idle-capture-job.sh '${REPO_ROOT.replace(/'/g, `'\\''`)}'\n`,
+    extraShares: CHROOT_SHARES,
+    script: 'sh /job/idle-capture-job.sh\n',
     timeoutMs: 420_000,
   });
 });

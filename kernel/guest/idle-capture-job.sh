@@ -1,15 +1,16 @@
 #!/bin/sh
-# idle-capture-job.sh REPO: record a workload over time inside the guest with
+# idle-capture-job.sh: record a workload over time inside the guest with
 # `zswap-dedup capture --interval`, once with each idle method
 # (test-kernel/guest-idle.test.ts).
 #
 # Not part of the initramfs: the test hands it to the guest through the job
 # share (/job).  Needs the host root shared read-only as "host" (mounted by
-# /init at /host) and the writable share "out".  REPO is the repository's
-# path on the host.
+# /init at /host), the clone shared read-only as "repo" (bound at
+# /tmp/zswap-dedup inside the chroot) and the writable share "out".
 #
 #   1. chroot setup as zswap-capture-job.sh does (fresh proc, sysfs, devtmpfs
-#      and tmpfs inside /host; /out bound at /host/tmp/out);
+#      and tmpfs inside /host; /out bound at /host/tmp/out, /repo at
+#      /host/tmp/zswap-dedup);
 #   2. test/workloads/idle.py (the host's python3, in the chroot) writes HOT
 #      pages and reads READ pages every 50 ms and leaves COLD pages alone;
 #   3. for page_idle, then soft_dirty: "1" into /proc/sys/vm/drop_caches first
@@ -20,8 +21,9 @@
 #   4. the workload is killed.
 # Exits non-zero, with the reason on stderr (the console), when a step fails.
 set -eu
-repo=$1
 root=/host
+# the clone, shared as "repo" and bound here inside the chroot (whatever its host path)
+repo=/tmp/zswap-dedup
 
 fail() {
 	echo "idle-capture-job: $*" >&2
@@ -38,6 +40,9 @@ mount -t devtmpfs devtmpfs "$root/dev"
 mount -t tmpfs tmpfs "$root/tmp"
 mkdir "$root/tmp/out"
 mount -o bind /out "$root/tmp/out"
+[ -f /repo/bin/zswap-dedup ] || fail "no /repo/bin/zswap-dedup: is the clone shared as 'repo'?"
+mkdir "$root$repo"
+mount -o bind /repo "$root$repo"
 
 mkfifo /tmp/idle.out
 chroot "$root" /usr/bin/python3 "$repo/test/workloads/idle.py" 48 >/tmp/idle.out &

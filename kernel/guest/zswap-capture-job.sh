@@ -1,21 +1,23 @@
 #!/bin/sh
-# zswap-capture-job.sh REPO: capture the workload with zswap-dedup inside the
+# zswap-capture-job.sh: capture the workload with zswap-dedup inside the
 # guest, then hold it for the host to dump the guest (test-kernel/
 # guest-capture.test.ts).
 #
 # Not part of the initramfs: the test hands it to the guest through the job
 # share (/job) and run.sh calls it.  Needs the host root shared read-only as
-# "host" (mounted by /init at /host), the page set as /job/pageset.raw and the
-# writable share "out".  REPO is the repository's path on the host (so
-# $REPO/bin/zswap-dedup inside the chroot; dist/ built).
+# "host" (mounted by /init at /host), the clone shared read-only as "repo"
+# (dist/ built; bound at /tmp/zswap-dedup inside the chroot, so the clone may
+# live anywhere on the host, /tmp included), the page set as
+# /job/pageset.raw and the writable share "out".
 #
 #   1. chroot setup: fresh proc, sysfs, devtmpfs and tmpfs mounted inside /host
 #      (the share itself is read-only and stays untouched), /out bound at
-#      /host/tmp/out so the chrooted capture can write there;
+#      /host/tmp/out so the chrooted capture can write there, /repo at
+#      /host/tmp/zswap-dedup;
 #   2. zswap-fill (from the initramfs, outside the chroot, no cgroup) maps the
 #      page set into anonymous memory.  Nothing reclaims it: the guest has no
 #      swap, so every page stays resident;
-#   3. `node $REPO/bin/zswap-dedup capture -p PID` in the chroot, as root
+#   3. `node /tmp/zswap-dedup/bin/zswap-dedup capture -p PID` in the chroot, as root
 #      (PFNs from pagemap, contents from /proc/kcore), to /out/cap.zsdc;
 #   4. kernel/guest/kcore-check.mjs in the chroot: every captured page read
 #      again from /proc/kcore by its PFN must equal the captured bytes;
@@ -29,8 +31,9 @@
 # timings.txt ("<step> <seconds>").  Exits non-zero, with the reason on
 # stderr (the console), when a step fails.
 set -eu
-repo=$1
 root=/host
+# the clone, shared as "repo" and bound here inside the chroot (whatever its host path)
+repo=/tmp/zswap-dedup
 pageset=/job/pageset.raw
 
 fail() {
@@ -47,7 +50,6 @@ step() {
 }
 
 [ -x "$root/usr/bin/node" ] || fail "no $root/usr/bin/node: is the host root shared as 'host'?"
-[ -f "$root$repo/bin/zswap-dedup" ] || fail "no $root$repo/bin/zswap-dedup in the host share"
 [ -e /proc/kcore ] || fail "this kernel has no /proc/kcore"
 
 mount -t proc proc "$root/proc"
@@ -56,6 +58,9 @@ mount -t devtmpfs devtmpfs "$root/dev"
 mount -t tmpfs tmpfs "$root/tmp"
 mkdir "$root/tmp/out"
 mount -o bind /out "$root/tmp/out"
+[ -f /repo/bin/zswap-dedup ] || fail "no /repo/bin/zswap-dedup: is the clone shared as 'repo'?"
+mkdir "$root$repo"
+mount -o bind /repo "$root$repo"
 
 # Fifos, as zswap-measure does: the workload's input and answers stay out of
 # its memory and of the page cache.

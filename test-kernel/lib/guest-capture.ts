@@ -15,7 +15,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSource } from '../../src/sources/open-source.js';
 import { NO_PFN, PageBatch } from '../../src/sources/page-batch.js';
-import { GuestError, Qmp, REPO_ROOT, runJob, tail, type JobResult } from './guest.js';
+import { CHROOT_SHARES, GuestError, Qmp, REPO_ROOT, runJob, tail, type JobResult } from './guest.js';
 import { PAGE, type PageSet } from './pagesets.js';
 
 export const DUMP_MARKER = '@@ zswap-capture: dump now';
@@ -80,8 +80,8 @@ export async function captureAndDumpInGuest(o: {
         'pageset.raw': o.set.data,
         'zswap-capture-job.sh': join(REPO_ROOT, 'kernel', 'guest', 'zswap-capture-job.sh'),
       },
-      extraShares: [{ tag: 'host', hostPath: '/', readonly: true }],
-      script: `sh /job/zswap-capture-job.sh '${REPO_ROOT.replace(/'/g, `'\\''`)}'\n`,
+      extraShares: CHROOT_SHARES,
+      script: 'sh /job/zswap-capture-job.sh\n',
       timeoutMs: 240_000,
       onConsoleLine: (line, guest) => {
         if (line.trim() !== DUMP_MARKER) return;

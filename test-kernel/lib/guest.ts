@@ -86,6 +86,18 @@ export interface Share {
   readonly: boolean;
 }
 
+/**
+ * What a job that runs the analyzer in a chroot of the host needs (kernel/guest/*-job.sh): the
+ * host root read-only as "host" (node, python3, their libraries) and this clone read-only as
+ * "repo", which the job binds at CHROOT_REPO inside the chroot. The clone gets a share of its own
+ * because the job mounts a fresh tmpfs on the chroot's /tmp, which would hide a clone under /tmp
+ * (any place the job mounts over would do the same): the job never uses the clone's host path.
+ */
+export const CHROOT_SHARES: Share[] = [
+  { tag: 'host', hostPath: '/', readonly: true },
+  { tag: 'repo', hostPath: REPO_ROOT, readonly: true },
+];
+
 export interface GuestOptions {
   kernel: string;
   initrd: string;
