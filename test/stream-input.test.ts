@@ -168,7 +168,7 @@ async function waiting(pid: number, input: string | 0): Promise<boolean> {
   return false;
 }
 
-test('a FIFO with a writer is read as a stream', async () => {
+test('a FIFO with a writer is read as a stream', { timeout: 120_000 }, async () => {
   const fifo = path.join(dir, 'dump.fifo');
   spawnSync('mkfifo', [fifo]);
   const run = start([fifo]);
@@ -183,7 +183,7 @@ test('a FIFO with a writer is read as a stream', async () => {
 });
 
 for (const [what, signal, code] of [['a FIFO without a writer', 'SIGINT', 130], ['a silent pipe on standard input', 'SIGTERM', 143]] as const) {
-  test(`${what} still obeys ${signal}: exit ${code}, no report file, no temporary file`, async () => {
+  test(`${what} still obeys ${signal}: exit ${code}, no report file, no temporary file`, { timeout: 60_000 }, async () => {
     const fifo = path.join(dir, `silent-${signal}.fifo`);
     const out = path.join(dir, `silent-${signal}.json`);
     if (signal === 'SIGINT') spawnSync('mkfifo', [fifo]);
@@ -197,3 +197,13 @@ for (const [what, signal, code] of [['a FIFO without a writer', 'SIGINT', 130], 
     assert.deepEqual(fs.readdirSync(spoolDir), []);
   });
 }
+
+test('a corrupt compressed stream from a pipe that stays open: one line, exit 2, at once', { timeout: 60_000 }, async () => {
+  const run = start(['-'], 'pipe');
+  // a gzip header with an unknown method, and then nothing: the writer keeps the pipe open
+  run.child.stdin!.write(Buffer.from([0x1f, 0x8b, 0x63, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8]));
+  const r = await run.done;
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^zswap-dedup: standard input: gzip stream is corrupt: .*\n$/);
+  assert.deepEqual(fs.readdirSync(spoolDir), []);
+});

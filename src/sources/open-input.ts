@@ -107,13 +107,24 @@ async function spoolStream(stream: Readable, name: string, o: OpenInputOptions):
   }
   const whole = Readable.from(
     (async function* () {
-      yield* head;
-      if (ended) return;
-      for (let r = await source.next(); !r.done; r = await source.next()) yield r.value;
+      try {
+        yield* head;
+        if (ended) return;
+        for (let r = await source.next(); !r.done; r = await source.next()) yield r.value;
+      } finally {
+        // stopped early (a corrupt stream): let go of the pipe, or its writer would keep us waiting
+        await source.return?.();
+      }
     })(),
     { objectMode: false },
   );
   const codec = o.decompress ? detectStreamCodec(Buffer.concat(head)) : null;
-  if (codec) return spoolDecompressed(codec, whole, name);
-  return spool(whole, name, (e) => `read error: ${e.message}`);
+  try {
+    if (codec) return await spoolDecompressed(codec, whole, name);
+    return await spool(whole, name, (e) => `read error: ${e.message}`);
+  } catch (e) {
+    // a corrupt stream ends the run: close the pipe, whose writer may still hold it open
+    stream.destroy();
+    throw e;
+  }
 }

@@ -51,6 +51,7 @@ export async function spool(stream: Readable, name: string, describeError: (e: E
     }
   } catch (e) {
     fs.closeSync(fd);
+    stream.destroy();
     if (e instanceof InputError) throw e;
     throw new InputError(name, describeError(e as Error));
   }
