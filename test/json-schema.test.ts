@@ -44,6 +44,7 @@ const REPORTS: [string, string[]][] = [
   ['several inputs (sharing matrix), zbud, a pool limit', ['analyze', '--zpool', 'zbud', '--max-pool-percent', '20', '--total-ram', '4M', fixture('sample-python.raw'), fixture('elf/gcore-fill.core')]],
   ['the same file twice (a warning)', ['analyze', '-c', 'lzo', fixture('sample-python.raw'), fixture('sample-python.raw')]],
   ['no verify, few hash bits', ['analyze', '--no-verify', '--hash-bits', '16', '-c', 'lz4', fixture('elf/vmcore-fill.elf')]],
+  ['drill-down by process and mapping', ['analyze', '-c', 'lz4', '--by', 'process,mapping', fixture('capture/python-fork.trace'), fixture('elf/gcore-fill.core')]],
 ];
 
 for (const [what, args] of REPORTS) {
@@ -66,4 +67,6 @@ test('the schemas reject what breaks them (a missing headline, a report under th
   assert.equal(analyzeV1(noHeadline), false);
   assert.equal(analyzeV1({ ...report, results: [{ ...(report.results as object[])[1], saving: undefined, refcount_histogram: 'x' }] }), false);
   assert.equal(timeseriesV1(report), false);
+  const drill = json(['analyze', '-c', 'lz4', '--by', 'process', fixture('capture/python-fork.trace')]) as { by_process: object[] };
+  assert.equal(analyzeV1({ ...drill, by_process: [{ ...drill.by_process[0], pages: -1 }] }), false);
 });
