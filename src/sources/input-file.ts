@@ -29,13 +29,7 @@ export class InputFile implements ByteSource {
    * on reads of a regular file) and checked with fstat before anything is read.
    */
   static open(path: string): InputFile {
-    let fd: number;
-    try {
-      fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    } catch (e) {
-      throw new InputError(path, describeOpenError(e));
-    }
-    const st = fs.fstatSync(fd);
+    const { fd, st } = openNonBlocking(path);
     if (st.isDirectory()) {
       fs.closeSync(fd);
       throw new InputError(path, 'is a directory, expected a file of pages or a dump');
@@ -81,6 +75,21 @@ export class InputFile implements ByteSource {
       this.fd = -1;
     }
   }
+}
+
+/**
+ * Opens `path` read-only with O_NONBLOCK — opening a FIFO without a writer must not block the
+ * main thread (it would be deaf to signals); no effect on reads of a regular file — and says
+ * what it is.
+ */
+export function openNonBlocking(path: string): { fd: number; st: fs.Stats } {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    throw new InputError(path, describeOpenError(e));
+  }
+  return { fd, st: fs.fstatSync(fd) };
 }
 
 function fileKind(st: fs.Stats): string {

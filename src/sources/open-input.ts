@@ -10,7 +10,7 @@ import net from 'node:net';
 import { Readable } from 'node:stream';
 import { InputError } from '../util/errors.js';
 import { CODEC_MAGIC_BYTES, decompressStream, describeStreamError, detectStreamCodec, type StreamCodec } from './decompress/stream-codecs.js';
-import { describeOpenError, InputFile, type ByteSource } from './input-file.js';
+import { InputFile, openNonBlocking, type ByteSource } from './input-file.js';
 import { spool } from './spool.js';
 
 /** the name standard input goes by in messages and reports */
@@ -23,15 +23,7 @@ export interface OpenInputOptions {
 
 export async function openInput(name: string, o: OpenInputOptions): Promise<ByteSource> {
   if (name === '-') return openStdin(o);
-  let fd: number;
-  try {
-    // O_NONBLOCK: opening a FIFO that has no writer must not block (the main thread would go
-    // deaf to signals); it has no effect on reads of a regular file.
-    fd = fs.openSync(name, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch (e) {
-    throw new InputError(name, describeOpenError(e));
-  }
-  const st = fs.fstatSync(fd);
+  const { fd, st } = openNonBlocking(name);
   if (st.isFile()) return openRegular(fd, name, o);
   if (st.isFIFO() || st.isSocket()) {
     // libuv waits with epoll: a FIFO without a writer reports nothing until one comes
