@@ -4,18 +4,24 @@
  * millions of objects.  Needs a dedup kernel with CONFIG_ZSWAP_DEDUP_DEBUG
  * (debugfs dedup_lookups, dedup_lookup_ns, dedup_index_trees) and zswap.dedup=1.
  *
- * Fills a region of TOTAL pages, CHUNK pages at a time, each page zero but for
- * a distinct 8-byte number (so it compresses to a few bytes and zsmalloc's
- * smallest class holds it), and pages every chunk out: every page becomes an
- * object of its own.  Whenever the number of pages stored reaches a
- * checkpoint, it measures BATCH stores of pages not stored yet (misses) and
- * BATCH stores of copies of stored pages (hits): the kernel's time in the
- * index per lookup (dedup_lookup_ns / dedup_lookups), and the time per store
- * (MADV_PAGEOUT of the batch, reclaim's own work included); then it faults
- * the batch back in, which frees its entries again.
+ * Fills a region of TOTAL pages, up to CHUNK pages at a time and never past
+ * the next checkpoint, each page zero but for a distinct 8-byte number (so it
+ * compresses to a few bytes and zsmalloc's smallest class holds it), and pages
+ * every chunk out: every page becomes an object of its own.  Whenever the
+ * number of pages stored reaches a checkpoint, it measures BATCH stores of
+ * pages not stored yet (misses) and BATCH stores of copies of stored pages
+ * (hits), in SUBS sub-batches: the kernel's time in the index per lookup
+ * (dedup_lookup_ns / dedup_lookups) and the time per store (MADV_PAGEOUT of
+ * the sub-batch, reclaim's own work included), each as the minimum and the
+ * median over the sub-batches (on a shared host a preempted vCPU inflates a
+ * mean; the least disturbed sub-batch is the closest to the real cost); then
+ * it faults the batch back in, which frees its entries again.  It also reads
+ * the kernel's slab memory (Slab in /proc/meminfo) and pool size there.
  *
- * Prints per checkpoint "objects N trees T miss_lookup_ns A hit_lookup_ns B
- * miss_store_ns C hit_store_ns D", and "done objects N".
+ * Prints per checkpoint "objects N trees T miss_lookup_ns A A' hit_lookup_ns
+ * B B' miss_store_ns C C' hit_store_ns D D' slab_kb S pool_bytes P" (x = min,
+ * x' = median), and at the end "done objects N" and the zswap reject and
+ * writeback counters ("reject NAME N"): a page zswap refused is not an object.
  *
  * Usage: dedup-scale TOTAL CHECKPOINT... (CHUNK 16384, BATCH 4096 pages)
  */
@@ -33,6 +39,7 @@
 #define PAGE_SZ 4096UL
 #define CHUNK 16384UL
 #define BATCH 4096UL
+#define SUBS 8UL
 #define DBG "/sys/kernel/debug/zswap/"
 
 static void die(const char *what)
@@ -81,30 +88,74 @@ static void pageout(void *p, unsigned long pages)
 		die("MADV_PAGEOUT");
 }
 
+static long meminfo_kb(const char *key)
+{
+	char line[256];
+	size_t len = strlen(key);
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		die("/proc/meminfo");
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':')
+			kb = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct cost {
+	double lookup_min, lookup_med, store_min, store_med;
+};
+
 /*
  * Store the batch (pages numbered from @first, or copies of stored ones)
- * and fault it back in; returns the time per store, sets *lookup_ns.
+ * SUBS sub-batches at a time, and fault it back in.
  */
-static double measure(unsigned char *batch, uint64_t first, double *lookup_ns)
+static struct cost measure(unsigned char *batch, uint64_t first)
 {
+	const unsigned long sub = BATCH / SUBS;
+	double lookup[SUBS], store[SUBS], t0, t1;
+	unsigned long i, j, sink = 0;
 	long l0, n0, l1, n1;
-	unsigned long i, sink = 0;
-	double t0, t1;
+	struct cost c;
 
 	for (i = 0; i < BATCH; i++)
 		memcpy(batch + i * PAGE_SZ, &(uint64_t){ first + i }, 8);
-	l0 = read_long(DBG "dedup_lookups");
-	n0 = read_long(DBG "dedup_lookup_ns");
-	t0 = now_ns();
-	pageout(batch, BATCH);
-	t1 = now_ns();
-	l1 = read_long(DBG "dedup_lookups");
-	n1 = read_long(DBG "dedup_lookup_ns");
+	for (j = 0; j < SUBS; j++) {
+		l0 = read_long(DBG "dedup_lookups");
+		n0 = read_long(DBG "dedup_lookup_ns");
+		t0 = now_ns();
+		pageout(batch + j * sub * PAGE_SZ, sub);
+		t1 = now_ns();
+		l1 = read_long(DBG "dedup_lookups");
+		n1 = read_long(DBG "dedup_lookup_ns");
+		lookup[j] = l1 > l0 ? (double)(n1 - n0) / (l1 - l0) : -1;
+		store[j] = (t1 - t0) / sub;
+	}
 	for (i = 0; i < BATCH; i++)
 		sink += batch[i * PAGE_SZ];
-	*lookup_ns = l1 > l0 ? (double)(n1 - n0) / (l1 - l0) : -1;
-	return (t1 - t0) / BATCH + (sink == 42);
+	qsort(lookup, SUBS, sizeof(double), cmp_double);
+	qsort(store, SUBS, sizeof(double), cmp_double);
+	c.lookup_min = lookup[0];
+	c.lookup_med = (lookup[SUBS / 2 - 1] + lookup[SUBS / 2]) / 2;
+	c.store_min = store[0] + (sink == 42);
+	c.store_med = (store[SUBS / 2 - 1] + store[SUBS / 2]) / 2;
+	return c;
 }
+
+static const char *const counters[] = {
+	"stored_pages", "reject_compress_poor", "reject_compress_fail",
+	"reject_alloc_fail", "reject_kmemcache_fail", "reject_reclaim_fail",
+	"pool_limit_hit", "written_back_pages",
+};
 
 int main(int argc, char **argv)
 {
@@ -125,26 +176,44 @@ int main(int argc, char **argv)
 		unsigned long n = total - filled < CHUNK ? total - filled : CHUNK;
 		unsigned char *chunk = region + filled * PAGE_SZ;
 
+		/* stop at the next checkpoint */
+		if (next < argc && strtoul(argv[next], NULL, 0) > filled &&
+		    strtoul(argv[next], NULL, 0) - filled < n)
+			n = strtoul(argv[next], NULL, 0) - filled;
 		/* page numbers from 1 on: none is a zero page */
 		for (i = 0; i < n; i++)
 			memcpy(chunk + i * PAGE_SZ, &(uint64_t){ filled + i + 1 }, 8);
 		pageout(chunk, n);
 		filled += n;
 		while (next < argc && filled >= strtoul(argv[next], NULL, 0)) {
-			double miss_ns, hit_ns, miss_store, hit_store;
+			struct cost miss, hit;
 			long objects = read_long(DBG "dedup_objects");
+			long slab = meminfo_kb("Slab");
+			long pool = read_long(DBG "pool_total_size");
 
 			/* misses: numbers far above the region's */
-			miss_store = measure(batch, (1ULL << 40) + filled, &miss_ns);
+			miss = measure(batch, (1ULL << 40) + filled);
 			/* hits: copies of pages stored (numbers 1.. are in the region) */
 			c = filled / 2 > BATCH ? filled / 2 : 1;
-			hit_store = measure(batch, c, &hit_ns);
-			printf("objects %ld trees %ld miss_lookup_ns %.0f hit_lookup_ns %.0f miss_store_ns %.0f hit_store_ns %.0f\n",
-			       objects, read_long(DBG "dedup_index_trees"),
-			       miss_ns, hit_ns, miss_store, hit_store);
+			hit = measure(batch, c);
+			printf("objects %ld trees %ld ", objects,
+			       read_long(DBG "dedup_index_trees"));
+			printf("miss_lookup_ns %.0f %.0f hit_lookup_ns %.0f %.0f ",
+			       miss.lookup_min, miss.lookup_med,
+			       hit.lookup_min, hit.lookup_med);
+			printf("miss_store_ns %.0f %.0f hit_store_ns %.0f %.0f ",
+			       miss.store_min, miss.store_med,
+			       hit.store_min, hit.store_med);
+			printf("slab_kb %ld pool_bytes %ld\n", slab, pool);
 			next++;
 		}
 	}
 	printf("done objects %ld\n", read_long(DBG "dedup_objects"));
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), DBG "%s", counters[i]);
+		printf("reject %s %ld\n", counters[i], read_long(path));
+	}
 	return 0;
 }
