@@ -20,8 +20,11 @@
  *
  * Prints per checkpoint "objects N trees T miss_lookup_ns A A' hit_lookup_ns
  * B B' miss_store_ns C C' hit_store_ns D D' slab_kb S pool_bytes P" (x = min,
- * x' = median), and at the end "done objects N" and the zswap reject and
- * writeback counters ("reject NAME N"): a page zswap refused is not an object.
+ * x' = median), and at the end "done objects N" and zswap's counters
+ * ("reject NAME N": stored pages, rejects, writeback, dedup hits and
+ * collisions).  With 32-bit keys about N^2 / 2^33 of the distinct pages
+ * collide with an indexed one (about 130 at a million): those are stored as
+ * plain entries, not objects.
  *
  * Usage: dedup-scale TOTAL CHECKPOINT... (CHUNK 16384, BATCH 4096 pages)
  */
@@ -154,7 +157,7 @@ static struct cost measure(unsigned char *batch, uint64_t first)
 static const char *const counters[] = {
 	"stored_pages", "reject_compress_poor", "reject_compress_fail",
 	"reject_alloc_fail", "reject_kmemcache_fail", "reject_reclaim_fail",
-	"pool_limit_hit", "written_back_pages",
+	"pool_limit_hit", "written_back_pages", "dedup_hits", "dedup_verify_fail",
 };
 
 int main(int argc, char **argv)
