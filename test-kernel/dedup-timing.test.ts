@@ -4,7 +4,7 @@
  * within a run).  kernel/dedup/dedup-timing copies a page set into anonymous
  * memory, times MADV_PAGEOUT of it (one store per page, plus reclaim's own
  * work) and the read faults that bring it back (one load per page), for dedup
- * off and on, alternating, $ZSWAP_DEDUP_TIMING_ROUNDS rounds (default 9);
+ * off and on, alternating, $ZSWAP_DEDUP_TIMING_ROUNDS rounds (default 5);
  * medians and minima (the least disturbed round: the host is shared) are
  * reported.  Two page sets, both with only pages every
  * compressor stores: "x1" (distinct pages: with dedup on every store is a
@@ -18,7 +18,7 @@
  *
  * Asserts only what must hold whatever the timing: every page was stored in
  * both modes.  The figures go to the cover letter and kernel/README-dedup.md.
- * Compressors: $ZSWAP_DEDUP_TIMING_COMPRESSORS (default lz4,zstd,deflate).
+ * Compressors: $ZSWAP_DEDUP_TIMING_COMPRESSORS (default lz4; CI time, see kernel/dedup/README.md).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,8 +30,10 @@ import { dedupBootParams, ensureDedupKernel, ensureDedupTools } from './lib/dedu
 import { timingSet } from './lib/dedup-pagesets.js';
 import { loadCorpus, type PageSet } from './lib/pagesets.js';
 
-const COMPRESSORS = (process.env.ZSWAP_DEDUP_TIMING_COMPRESSORS || 'lz4,zstd,deflate').split(',').filter(Boolean);
-const ROUNDS = Number(process.env.ZSWAP_DEDUP_TIMING_ROUNDS || 9);
+// CI runs lz4 and 5 rounds (134 s at host load 17-23); the figures need a quiet host anyway:
+// ZSWAP_DEDUP_TIMING_COMPRESSORS=lz4,zstd,deflate ZSWAP_DEDUP_TIMING_ROUNDS=9 for the full table
+const COMPRESSORS = (process.env.ZSWAP_DEDUP_TIMING_COMPRESSORS || 'lz4').split(',').filter(Boolean);
+const ROUNDS = Number(process.env.ZSWAP_DEDUP_TIMING_ROUNDS || 5);
 
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
