@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../src/util/atomic-file.js';
-import { ensureInitramfs, ensureKernel, runJob, tail } from '../test-kernel/lib/guest.js';
+import { CHROOT_SHARES, ensureInitramfs, ensureKernel, runJob, tail } from '../test-kernel/lib/guest.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const execFileAsync = promisify(execFile);
@@ -66,8 +66,8 @@ async function main(): Promise<void> {
       memoryMiB: 1536,
       swapMiB: 0,
       files: { 'cold-job.sh': path.join(REPO, 'study', 'guest', 'cold-job.sh') },
-      extraShares: [{ tag: 'host', hostPath: '/', readonly: true }],
-      script: `sh /job/cold-job.sh '${REPO.replace(/'/g, `'\\''`)}'\n`,
+      extraShares: CHROOT_SHARES,
+      script: 'sh /job/cold-job.sh\n',
       timeoutMs: 1_500_000,
     });
     const rec = job.outputs['cold.zsdc'];
