@@ -7,26 +7,40 @@
  * Claims and completions carry the job's tag, so a worker that wakes late (or is still starting)
  * can never take or count a page of another job: it simply finds nothing to do. The calling
  * thread never waits for a worker that has not started, it only waits for claimed pages.
+ *
+ * A worker that fails (a page it claimed will never be counted done) raises the error flag, wakes
+ * the calling thread and leaves its message on a port the calling thread reads synchronously: the
+ * job ends with that error instead of waiting for the page.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { CompressorName, PageCompressor } from '../compress/compressor.js';
 import { PAGE_SIZE } from '../model/kernel.js';
 import { createCompressor } from '../compress/registry.js';
 
 /** control words in the shared Int32Array */
-export const CTL_GENERATION = 0; // bumped for every job; -1 tells workers to exit
+const CTL_GENERATION = 0; // bumped for every job; -1 tells workers to exit
 const CTL_NEXT = 1; // tag << 16 | next page to claim
 const CTL_COUNT = 2; // pages in the job
 const CTL_DONE = 3; // tag << 16 | pages finished
-export const CTL_ERROR = 4; // non-zero when a worker failed
+const CTL_ERROR = 4; // non-zero when a worker failed
 const CTL_WORDS = 8;
 const INDEX_MASK = 0xffff;
 const TAG_MASK = 0x7fff;
+/** how long the calling thread sleeps between looks at a job it waits for (a notify ends it early) */
+const WAIT_MS = 1000;
 
 export interface SharedBatch {
   control: Int32Array;
   pages: Uint8Array;
   lengths: Int16Array;
+}
+
+/** what a worker thread gets as workerData */
+export interface CompressWorkerData {
+  names: CompressorName[];
+  shared: SharedBatch;
+  /** where a failing worker leaves its message */
+  errors: MessagePort;
 }
 
 export function allocSharedBatch(capacity: number, compressors: number): SharedBatch {
@@ -60,23 +74,64 @@ export function compressClaimed(shared: SharedBatch, tag: number, compressors: P
   }
 }
 
+/**
+ * A worker thread's life: wait for a job, take part in it, until told to exit. Any error ends the
+ * worker and the job it was in (see the file comment); `makeCompressors` runs inside, so a
+ * compressor that cannot start is reported the same way.
+ */
+export function serveCompressJobs(data: CompressWorkerData, makeCompressors: () => PageCompressor[]): void {
+  const control = data.shared.control;
+  try {
+    const compressors = makeCompressors();
+    let seen = 0;
+    for (;;) {
+      Atomics.wait(control, CTL_GENERATION, seen);
+      const gen = Atomics.load(control, CTL_GENERATION);
+      if (gen < 0) break;
+      seen = gen;
+      compressClaimed(data.shared, gen, compressors);
+    }
+  } catch (e) {
+    data.errors.postMessage(e instanceof Error ? e.message : String(e));
+    Atomics.store(control, CTL_ERROR, 1);
+    Atomics.notify(control, CTL_DONE);
+  }
+  data.errors.close();
+}
+
+export interface CompressPoolOptions {
+  /** the worker threads' script (tests give one that fails); default ./compress-worker.js */
+  workerScript?: URL;
+}
+
 export class CompressPool {
   readonly shared: SharedBatch;
   private readonly compressors: PageCompressor[];
   private readonly workers: Worker[] = [];
+  /** one port per worker, where it leaves its error message */
+  private readonly errorPorts: MessagePort[] = [];
+  /** a worker's error that came as an event (it failed outside its job loop) */
+  private failure: string | null = null;
   private generation = 0;
 
   constructor(
     names: CompressorName[],
     readonly capacity: number,
     threads: number,
+    options: CompressPoolOptions = {},
   ) {
     this.shared = allocSharedBatch(capacity, names.length);
     this.compressors = names.map((n) => createCompressor(n));
     for (let t = 1; t < threads; t++) {
-      const w = new Worker(new URL('./compress-worker.js', import.meta.url), {
-        workerData: { names, shared: this.shared },
+      const channel = new MessageChannel();
+      channel.port1.unref();
+      this.errorPorts.push(channel.port1);
+      const data: CompressWorkerData = { names, shared: this.shared, errors: channel.port2 };
+      const w = new Worker(options.workerScript ?? new URL('./compress-worker.js', import.meta.url), {
+        workerData: data,
+        transferList: [channel.port2],
       });
+      w.on('error', (e) => (this.failure ??= e.message));
       w.unref();
       this.workers.push(w);
     }
@@ -90,6 +145,7 @@ export class CompressPool {
   /** Compresses slots 0..n-1; afterwards shared.lengths[i * k + c] holds the result. */
   run(n: number): void {
     if (n === 0) return;
+    this.throwIfFailed();
     const ctl = this.shared.control;
     this.generation = (this.generation + 1) & TAG_MASK || 1;
     const tag = this.generation;
@@ -103,9 +159,17 @@ export class CompressPool {
     }
     compressClaimed(this.shared, tag, this.compressors);
     for (let done = Atomics.load(ctl, CTL_DONE); (done & INDEX_MASK) < n; done = Atomics.load(ctl, CTL_DONE)) {
-      Atomics.wait(ctl, CTL_DONE, done, 1000);
+      if (Atomics.load(ctl, CTL_ERROR) !== 0) break;
+      Atomics.wait(ctl, CTL_DONE, done, WAIT_MS);
     }
-    if (Atomics.load(ctl, CTL_ERROR) !== 0) throw new Error('a compression worker failed');
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (Atomics.load(this.shared.control, CTL_ERROR) === 0 && this.failure === null) return;
+    let message = this.failure;
+    for (const port of this.errorPorts) message ??= (receiveMessageOnPort(port)?.message as string | undefined) ?? null;
+    throw new Error(`a compression worker failed: ${message ?? 'no message'}`);
   }
 
   close(): void {
