@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { COMPRESSOR_NAMES, type CompressorName } from '../src/compress/compressor.js';
 import { DST_BUFFER_SIZE, PAGE_SIZE } from '../src/model/kernel.js';
 import { createCompressor } from '../src/compress/registry.js';
+import { CompressPool } from '../src/replay/compress-pool.js';
 import { fullCorpusMissing, loadCorpus, loadFullCorpus, loadKernelClasses, type Corpus } from './helpers/corpus.js';
 
 function mismatches(corpus: Corpus, name: CompressorName): string[] {
@@ -72,3 +73,48 @@ for (const name of COMPRESSOR_NAMES) {
     assert.deepEqual(bad.slice(0, 10), [], `${bad.length} of ${corpus.count} pages differ`);
   });
 }
+
+/**
+ * The replay's one-thread path: a call into the module per batch and compressor for lz4, lz4hc,
+ * lzo and lzo-rle on pages where they lie, the others page by page; results in the job's order.
+ */
+function batchMismatches(corpus: Corpus): string[] {
+  const names = [...COMPRESSOR_NAMES];
+  const batch = 256;
+  const pool = new CompressPool(names, batch, 1);
+  const out: string[] = [];
+  try {
+    for (let start = 0; start < corpus.count; start += batch) {
+      const n = Math.min(batch, corpus.count - start);
+      pool.shared.pages.set(corpus.pages.subarray(start * PAGE_SIZE, (start + n) * PAGE_SIZE));
+      // two jobs per batch, odd then even pages, last first
+      for (const parity of [1, 0]) {
+        let jobs = 0;
+        for (let i = n - 1; i >= 0; i--) if (i % 2 === parity) pool.shared.slots[jobs++] = i;
+        pool.run(jobs);
+        for (let j = 0; j < jobs; j++) {
+          const i = start + pool.shared.slots[j];
+          names.forEach((name, c) => {
+            const got = pool.shared.lengths[j * names.length + c];
+            if (got !== corpus.kernel[name][i]) out.push(`${name} page ${i}: got ${got}, kernel ${corpus.kernel[name][i]}`);
+          });
+        }
+      }
+    }
+  } finally {
+    pool.close();
+  }
+  return out;
+}
+
+test("the replay's one-thread batch path gives the kernel's length for all fixture corpus pages, every compressor", () => {
+  const bad = batchMismatches(loadCorpus());
+  assert.deepEqual(bad.slice(0, 10), [], `${bad.length} results differ`);
+});
+
+test("the replay's one-thread batch path gives the kernel's length for all 8,000 reference corpus pages (../shared)", (t) => {
+  const missing = fullCorpusMissing();
+  if (missing) return t.skip(`longer test, needs the reference corpus: ${missing}`);
+  const bad = batchMismatches(loadFullCorpus());
+  assert.deepEqual(bad.slice(0, 10), [], `${bad.length} results differ`);
+});

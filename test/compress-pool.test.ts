@@ -19,10 +19,13 @@ test('the compress pool gives every page the same lengths with worker threads as
     for (let start = 0; start < chosen.length; start += 128) {
       const n = Math.min(128, chosen.length - start);
       const page = (i: number) => corpus.pages.subarray(chosen[start + i] * PAGE_SIZE, (chosen[start + i] + 1) * PAGE_SIZE);
-      for (let i = 0; i < n; i++) pool.slot(i).set(page(i));
+      for (let i = 0; i < n; i++) pool.page(i).set(page(i));
+      // job page j is pool page n-1-j: results follow the job's order, not the pages'
+      for (let j = 0; j < n; j++) pool.shared.slots[j] = n - 1 - j;
       pool.run(n);
-      for (let i = 0; i < n; i++) {
-        names.forEach((name, c) => assert.equal(pool.shared.lengths[i * names.length + c], single[c].compress(page(i), dst), `page ${chosen[start + i]} ${name}`));
+      for (let j = 0; j < n; j++) {
+        const i = n - 1 - j;
+        names.forEach((name, c) => assert.equal(pool.shared.lengths[j * names.length + c], single[c].compress(page(i), dst), `page ${chosen[start + i]} ${name}`));
       }
     }
   } finally {
@@ -35,7 +38,10 @@ test('a worker that fails on a page it claimed ends the job with its error inste
   // deflate on this thread is slow enough that the worker claims pages once it has started
   const pool = new CompressPool(['deflate'], 64, 2, { workerScript: new URL('./helpers/failing-compress-worker.js', import.meta.url) });
   try {
-    for (let i = 0; i < 64; i++) pool.slot(i).set(corpus.pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
+    for (let i = 0; i < 64; i++) {
+      pool.page(i).set(corpus.pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
+      pool.shared.slots[i] = i;
+    }
     let jobs = 0;
     assert.throws(
       () => {

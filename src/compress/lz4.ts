@@ -12,6 +12,7 @@ import { WasmPageCompressor } from './wasm-compressor.js';
 
 export class Lz4Compressor extends WasmPageCompressor {
   readonly name = 'lz4' as const;
+  readonly wasmAlg = 0;
   protected run(): number {
     return this.lib.exports.lz4();
   }

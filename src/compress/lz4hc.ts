@@ -12,6 +12,7 @@ import { WasmPageCompressor } from './wasm-compressor.js';
 
 export class Lz4hcCompressor extends WasmPageCompressor {
   readonly name = 'lz4hc' as const;
+  readonly wasmAlg = 1;
   protected run(): number {
     return this.lib.exports.lz4hc();
   }

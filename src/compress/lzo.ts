@@ -35,6 +35,7 @@ export function lzo1xCompress(version: 0 | 1, src: Uint8Array, srcLen: number, d
 /** crypto/lzo.c: lzo1x_1_compress_safe, bitstream version 0. */
 export class LzoCompressor extends WasmPageCompressor {
   readonly name = 'lzo' as const;
+  readonly wasmAlg = 2;
   protected run(): number {
     return this.lib.exports.lzo(0, PAGE_SIZE, PAGE_SIZE);
   }
@@ -43,6 +44,7 @@ export class LzoCompressor extends WasmPageCompressor {
 /** crypto/lzo-rle.c: lzorle1x_1_compress_safe, bitstream version 1 with zero-run instructions. */
 export class LzoRleCompressor extends WasmPageCompressor {
   readonly name = 'lzo-rle' as const;
+  readonly wasmAlg = 3;
   protected run(): number {
     return this.lib.exports.lzo(LZO_VERSION, PAGE_SIZE, PAGE_SIZE);
   }

@@ -5,6 +5,8 @@ import { kernelLib, type KernelLib } from './wasm/kernel-lib.js';
 
 export abstract class WasmPageCompressor implements PageCompressor {
   abstract readonly name: CompressorName;
+  /** the module's code for it in compressPages() (assembly/index.ts), which the replay calls once per batch */
+  abstract readonly wasmAlg: number;
   protected readonly lib: KernelLib = kernelLib();
 
   /** runs the compressor on the module's page: the stream length, 0 when it does not fit */

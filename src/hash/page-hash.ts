@@ -50,8 +50,8 @@ export const PAGE_HASHES: Record<HashName, PageHash> = {
 };
 
 /** second seed of the fingerprint: the 64-bit golden ratio 0x9e3779b97f4a7c15, as u32 words */
-const FP_SEED_LO = 0x7f4a7c15;
-const FP_SEED_HI = 0x9e3779b9;
+export const FP_SEED_LO = 0x7f4a7c15;
+export const FP_SEED_HI = 0x9e3779b9;
 
 /**
  * 128-bit content fingerprint: xxh64 with seed 0 followed by xxh64 with seed 0x9e3779b97f4a7c15,

@@ -1,6 +1,9 @@
 /**
  * Compresses a batch of pages with every chosen compressor, on this thread and on worker
- * threads. The replay stays synchronous and deterministic: the calling thread publishes a job
+ * threads. A job is a list of page numbers (slots) of the batch's pages, which lie in the kernel
+ * library's shared memory (src/compress/wasm/kernel-lib.ts): the replay's batch itself, so no page
+ * is copied for the job. On one thread a job is one call into the module per wasm compressor.
+ * With workers the replay stays synchronous and deterministic: the calling thread publishes a job
  * through shared memory, claims pages itself, and waits (Atomics.wait) until every page is done.
  * Pages are claimed one at a time, so slow compressors (deflate, lz4hc) balance out.
  *
@@ -16,6 +19,8 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import type { CompressorName, PageCompressor } from '../compress/compressor.js';
 import { PAGE_SIZE } from '../model/kernel.js';
 import { createCompressor } from '../compress/registry.js';
+import { kernelLib } from '../compress/wasm/kernel-lib.js';
+import { WasmPageCompressor } from '../compress/wasm-compressor.js';
 
 /** control words in the shared Int32Array */
 const CTL_GENERATION = 0; // bumped for every job; -1 tells workers to exit
@@ -31,7 +36,11 @@ const WAIT_MS = 1000;
 
 export interface SharedBatch {
   control: Int32Array;
+  /** the pages a job's slots number */
   pages: Uint8Array;
+  /** job page j is page slots[j] */
+  slots: Int32Array;
+  /** job page j, compressor c: lengths[j * k + c] */
   lengths: Int16Array;
 }
 
@@ -43,13 +52,37 @@ export interface CompressWorkerData {
   errors: MessagePort;
 }
 
-export function allocSharedBatch(capacity: number, compressors: number): SharedBatch {
+/**
+ * The job's shared arrays in the kernel library's memory (released by release()), and room for
+ * `capacity` pages there unless `pages` (already in that memory) is given.
+ */
+function allocSharedBatch(capacity: number, compressors: number, pages: Uint8Array | null): { shared: SharedBatch; at: number; bytes: number } {
   if (capacity > INDEX_MASK) throw new RangeError(`batch capacity ${capacity} above ${INDEX_MASK}`);
+  const lib = kernelLib();
+  if (pages && lib.offsetOf(pages) < 0) throw new RangeError('the pages are not in the kernel library module');
+  const pageBytes = pages ? 0 : capacity * PAGE_SIZE;
+  const slotsAt = pageBytes + CTL_WORDS * 4;
+  const lengthsAt = slotsAt + capacity * 4;
+  const bytes = lengthsAt + capacity * compressors * 2;
+  const at = lib.reserve(bytes);
+  const buf = lib.memory.buffer;
   return {
-    control: new Int32Array(new SharedArrayBuffer(CTL_WORDS * 4)),
-    pages: new Uint8Array(new SharedArrayBuffer(capacity * PAGE_SIZE)),
-    lengths: new Int16Array(new SharedArrayBuffer(capacity * compressors * 2)),
+    at,
+    bytes,
+    shared: {
+      pages: pages ?? new Uint8Array(buf, at, pageBytes),
+      control: new Int32Array(buf, at + pageBytes, CTL_WORDS).fill(0),
+      slots: new Int32Array(buf, at + slotsAt, capacity),
+      lengths: new Int16Array(buf, at + lengthsAt, capacity * compressors),
+    },
   };
+}
+
+/** one view per page of `pages`, made once: a job then allocates nothing per page */
+export function pageViews(pages: Uint8Array): Uint8Array[] {
+  const views: Uint8Array[] = [];
+  for (let at = 0; at + PAGE_SIZE <= pages.length; at += PAGE_SIZE) views.push(pages.subarray(at, at + PAGE_SIZE));
+  return views;
 }
 
 /**
@@ -57,8 +90,8 @@ export function allocSharedBatch(capacity: number, compressors: number): SharedB
  * workers. Only lengths are kept (no stream copies). Only the job's last page wakes the pool: it
  * waits for the job to end, and a notify per page costs a call into the runtime.
  */
-export function compressClaimed(shared: SharedBatch, tag: number, compressors: PageCompressor[]): void {
-  const { control, pages, lengths } = shared;
+export function compressClaimed(shared: SharedBatch, views: Uint8Array[], tag: number, compressors: PageCompressor[]): void {
+  const { control, slots, lengths } = shared;
   const k = compressors.length;
   for (;;) {
     const v = Atomics.load(control, CTL_NEXT);
@@ -67,7 +100,7 @@ export function compressClaimed(shared: SharedBatch, tag: number, compressors: P
     // The pool changes NEXT before COUNT when it starts a job, so if this succeeds, the COUNT
     // just read was this job's, and the job cannot end before this page is counted done.
     if (Atomics.compareExchange(control, CTL_NEXT, v, v + 1) !== v) continue;
-    const page = pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+    const page = views[slots[i]];
     for (let c = 0; c < k; c++) lengths[i * k + c] = compressors[c].compress(page, null);
     const done = Atomics.add(control, CTL_DONE, 1) + 1;
     if ((done & INDEX_MASK) === Atomics.load(control, CTL_COUNT)) Atomics.notify(control, CTL_DONE);
@@ -83,13 +116,14 @@ export function serveCompressJobs(data: CompressWorkerData, makeCompressors: () 
   const control = data.shared.control;
   try {
     const compressors = makeCompressors();
+    const views = pageViews(data.shared.pages);
     let seen = 0;
     for (;;) {
       Atomics.wait(control, CTL_GENERATION, seen);
       const gen = Atomics.load(control, CTL_GENERATION);
       if (gen < 0) break;
       seen = gen;
-      compressClaimed(data.shared, gen, compressors);
+      compressClaimed(data.shared, views, gen, compressors);
     }
   } catch (e) {
     data.errors.postMessage(e instanceof Error ? e.message : String(e));
@@ -100,13 +134,23 @@ export function serveCompressJobs(data: CompressWorkerData, makeCompressors: () 
 }
 
 export interface CompressPoolOptions {
+  /** the pages jobs are made of, in the kernel library's memory; default: room of its own for `capacity` pages */
+  pages?: Uint8Array;
   /** the worker threads' script (tests give one that fails); default ./compress-worker.js */
   workerScript?: URL;
 }
 
 export class CompressPool {
   readonly shared: SharedBatch;
+  private readonly region: { at: number; bytes: number };
   private readonly compressors: PageCompressor[];
+  /** per compressor its code in the module's compressPages(), -1 when not one of the module's */
+  private readonly wasmAlg: number[];
+  private readonly views: Uint8Array[];
+  /** byte offsets in the module's memory of the pages, slots and lengths */
+  private readonly pagesAt: number;
+  private readonly slotsAt: number;
+  private readonly lengthsAt: number;
   private readonly workers: Worker[] = [];
   /** one port per worker, where it leaves its error message */
   private readonly errorPorts: MessagePort[] = [];
@@ -120,8 +164,16 @@ export class CompressPool {
     threads: number,
     options: CompressPoolOptions = {},
   ) {
-    this.shared = allocSharedBatch(capacity, names.length);
+    const { shared, at, bytes } = allocSharedBatch(capacity, names.length, options.pages ?? null);
+    this.shared = shared;
+    this.region = { at, bytes };
     this.compressors = names.map((n) => createCompressor(n));
+    this.wasmAlg = this.compressors.map((c) => (c instanceof WasmPageCompressor ? c.wasmAlg : -1));
+    this.views = pageViews(shared.pages);
+    const lib = kernelLib();
+    this.pagesAt = lib.offsetOf(shared.pages);
+    this.slotsAt = lib.offsetOf(shared.slots);
+    this.lengthsAt = lib.offsetOf(shared.lengths);
     for (let t = 1; t < threads; t++) {
       const channel = new MessageChannel();
       channel.port1.unref();
@@ -137,14 +189,15 @@ export class CompressPool {
     }
   }
 
-  /** page slot i of the next job */
-  slot(i: number): Uint8Array {
-    return this.shared.pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+  /** page i of the pages jobs are made of */
+  page(i: number): Uint8Array {
+    return this.views[i];
   }
 
-  /** Compresses slots 0..n-1; afterwards shared.lengths[i * k + c] holds the result. */
+  /** Compresses pages shared.slots[0..n-1]; afterwards shared.lengths[j * k + c] holds the results. */
   run(n: number): void {
     if (n === 0) return;
+    if (this.workers.length === 0) return this.runHere(n);
     this.throwIfFailed();
     const ctl = this.shared.control;
     this.generation = (this.generation + 1) & TAG_MASK || 1;
@@ -157,12 +210,27 @@ export class CompressPool {
       Atomics.store(ctl, CTL_GENERATION, tag);
       Atomics.notify(ctl, CTL_GENERATION);
     }
-    compressClaimed(this.shared, tag, this.compressors);
+    compressClaimed(this.shared, this.views, tag, this.compressors);
     for (let done = Atomics.load(ctl, CTL_DONE); (done & INDEX_MASK) < n; done = Atomics.load(ctl, CTL_DONE)) {
       if (Atomics.load(ctl, CTL_ERROR) !== 0) break;
       Atomics.wait(ctl, CTL_DONE, done, WAIT_MS);
     }
     this.throwIfFailed();
+  }
+
+  /** one thread: one call into the module per wasm compressor, others page by page */
+  private runHere(n: number): void {
+    const { slots, lengths } = this.shared;
+    const k = this.compressors.length;
+    for (let c = 0; c < k; c++) {
+      const alg = this.wasmAlg[c];
+      if (alg >= 0) {
+        kernelLib().exports.compressPages(alg, this.pagesAt, this.slotsAt, n, this.lengthsAt + 2 * c, k);
+        continue;
+      }
+      const compressor = this.compressors[c];
+      for (let j = 0; j < n; j++) lengths[j * k + c] = compressor.compress(this.views[slots[j]], null);
+    }
   }
 
   private throwIfFailed(): void {
@@ -173,10 +241,14 @@ export class CompressPool {
   }
 
   close(): void {
-    if (this.workers.length === 0) return;
+    const { at, bytes } = this.region;
+    this.region.bytes = 0;
+    const release = () => bytes > 0 && kernelLib().release(at, bytes);
+    if (this.workers.length === 0) return void release();
     Atomics.store(this.shared.control, CTL_GENERATION, -1);
     Atomics.notify(this.shared.control, CTL_GENERATION);
-    for (const w of this.workers) void w.terminate();
+    // the region is reused only once no worker can write to it any more
+    void Promise.all(this.workers.map((w) => w.terminate())).then(release);
     this.workers.length = 0;
   }
 }

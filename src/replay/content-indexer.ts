@@ -4,12 +4,17 @@
  * src/replay/content-index.ts), and the compression of each content seen for the first time with
  * every chosen compressor (on all threads). Digest batches of hash-only traces bring their hash,
  * fingerprint and compressed lengths along.
+ *
+ * A batch whose pages lie in the kernel library's memory (moduleBatch(), what the replay uses) is
+ * scanned there in one call (zero check, xxh64, fingerprint) and its new contents compressed where
+ * they lie: per page, no copy and no call into the module.
  */
 import { COMPRESSOR_NAMES, type CompressorName } from '../compress/compressor.js';
-import { fingerprint128, PAGE_HASHES, type HashName, type PageHash } from '../hash/page-hash.js';
+import { kernelLib } from '../compress/wasm/kernel-lib.js';
+import { FP_SEED_HI, FP_SEED_LO, fingerprint128, PAGE_HASHES, type HashName, type PageHash } from '../hash/page-hash.js';
 import { PAGE_SIZE } from '../model/kernel.js';
 import { DIGEST_HASH_WORD, DIGEST_HASH_WORDS, FINGERPRINT_WORDS, LENGTH_SLOTS } from '../sources/digest-layout.js';
-import { PAGE_FLAG, type PageBatch } from '../sources/page-batch.js';
+import { PAGE_FLAG, PageBatch } from '../sources/page-batch.js';
 import { CompressPool } from './compress-pool.js';
 import { ContentIndex, type ReadStoredPage } from './content-index.js';
 import { isZeroFilled } from './zero-page.js';
@@ -21,6 +26,21 @@ function keyMasks(hashBits: number): { lo: number; hi: number } {
     hi: hashBits >= 64 ? 0xffffffff : hashBits <= 32 ? 0 : 2 ** (hashBits - 32) - 1,
   };
 }
+
+/** A batch whose pages lie in the kernel library's memory; give it back with releaseModuleBatch(). */
+export function moduleBatch(capacity: number): PageBatch {
+  const lib = kernelLib();
+  const at = lib.reserve(capacity * PAGE_SIZE);
+  return new PageBatch(capacity, Buffer.from(lib.memory.buffer, at, capacity * PAGE_SIZE));
+}
+
+export function releaseModuleBatch(batch: PageBatch): void {
+  const at = kernelLib().offsetOf(batch.content);
+  if (at >= 0) kernelLib().release(at, batch.content.length);
+}
+
+/** what scanPages() leaves per page: 1 byte of zero flag, 16 of hashes */
+const SCAN_BYTES_PER_PAGE = 17;
 
 export interface IndexerOptions {
   compressors: CompressorName[];
@@ -51,6 +71,11 @@ export class ContentIndexer {
   /** content id of each page slot of the compress job */
   private readonly jobIds: Int32Array;
   private readonly pool: CompressPool | null;
+  /** byte offset of the batch's pages in the kernel library's memory, -1 when they lie elsewhere */
+  private readonly batchAt: number;
+  /** scanPages() results: zero flag per page; xxh64 (seed 0) and fingerprint seed's xxh64 per page, 4 words */
+  private scan: { at: number; flags: Uint8Array; hashes: Uint32Array } | null = null;
+  private readonly keyFromScan: boolean;
 
   constructor(
     private readonly batch: PageBatch,
@@ -64,7 +89,18 @@ export class ContentIndexer {
     this.hashWord = DIGEST_HASH_WORD[opts.hash];
     this.words = new Uint32Array(batch.content.buffer, batch.content.byteOffset, batch.content.length / 4);
     this.jobIds = new Int32Array(batch.capacity);
-    this.pool = opts.anyContent ? new CompressPool(opts.compressors, batch.capacity, opts.threads) : null;
+    const lib = kernelLib();
+    this.batchAt = lib.offsetOf(batch.content);
+    const inModule = this.batchAt >= 0;
+    if (inModule) {
+      const at = lib.reserve(batch.capacity * SCAN_BYTES_PER_PAGE);
+      const buf = lib.memory.buffer;
+      this.scan = { at, hashes: new Uint32Array(buf, at, batch.capacity * 4), flags: new Uint8Array(buf, at + batch.capacity * 16, batch.capacity) };
+    }
+    this.keyFromScan = inModule && opts.hash === 'xxh64';
+    this.pool = opts.anyContent
+      ? new CompressPool(opts.compressors, batch.capacity, opts.threads, inModule ? { pages: batch.content } : {})
+      : null;
   }
 
   /**
@@ -74,26 +110,55 @@ export class ContentIndexer {
    */
   indexBatch(n: number, ids: Int32Array, select: Uint8Array | null = null): number {
     const batch = this.batch;
+    const scan = this.scan && !batch.digestOnly ? this.scan : null;
+    if (scan) {
+      const fp = this.opts.fingerprintIdentity ? 1 : 0;
+      kernelLib().exports.scanPages(this.batchAt, n, scan.at + batch.capacity * 16, scan.at, fp, FP_SEED_LO, FP_SEED_HI);
+    }
+    const slots = this.pool?.shared.slots;
     let jobs = 0;
     let zeros = 0;
     for (let i = 0; i < n; i++) {
       if (select && select[i] !== 1 && select[i] !== 2) continue;
       const ordinal = this.ordinals++;
-      const zero = batch.digestOnly ? (batch.flags[i] & PAGE_FLAG.ZERO_FILLED) !== 0 : isZeroFilled(this.words, i * PAGE_SIZE);
+      const zero = batch.digestOnly
+        ? (batch.flags[i] & PAGE_FLAG.ZERO_FILLED) !== 0
+        : scan
+          ? scan.flags[i] !== 0
+          : isZeroFilled(this.words, i * PAGE_SIZE);
       if (zero) {
         zeros++;
         ids[i] = -1;
         continue;
       }
-      const id = batch.digestOnly ? this.indexDigest(i, ordinal) : this.indexContent(i, ordinal);
+      const id = batch.digestOnly ? this.indexDigest(i, ordinal) : scan ? this.indexScanned(scan.hashes, i, ordinal) : this.indexContent(i, ordinal);
       if (this.index.lastWasNew && !batch.digestOnly) {
-        this.pool!.slot(jobs).set(batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
+        // pages in the module are compressed where they lie, others are copied to the pool's own
+        if (scan) slots![jobs] = i;
+        else {
+          this.pool!.page(jobs).set(batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
+          slots![jobs] = jobs;
+        }
         this.jobIds[jobs++] = id;
       }
       ids[i] = id;
     }
     this.compressNew(jobs);
     return zeros;
+  }
+
+  /** a page scanned by the module: its xxh64 and fingerprint are in `hashes` (4 words per page) */
+  private indexScanned(hashes: Uint32Array, i: number, ordinal: number): number {
+    const content = this.batch.content;
+    const w = i * 4;
+    let lo = hashes[w];
+    let hi = hashes[w + 1];
+    if (!this.keyFromScan) {
+      this.hash.hash(content, i * PAGE_SIZE, this.h, 0);
+      lo = this.h[0];
+      hi = this.h[1];
+    }
+    return this.index.findOrAdd((lo & this.mask.lo) >>> 0, (hi & this.mask.hi) >>> 0, content, i * PAGE_SIZE, hashes, w, ordinal);
   }
 
   /** a page of a trace: its hash and fingerprint, and its compressed lengths, come with it */
@@ -131,5 +196,7 @@ export class ContentIndexer {
 
   close(): void {
     this.pool?.close();
+    if (this.scan) kernelLib().release(this.scan.at, this.batch.capacity * SCAN_BYTES_PER_PAGE);
+    this.scan = null;
   }
 }

@@ -6,7 +6,7 @@
 import type { CompressorName } from '../compress/compressor.js';
 import { PAGE_HASHES, type HashName } from '../hash/page-hash.js';
 import { DEDUP_KEY_BITS } from '../model/kernel.js';
-import { BATCH_PAGES, PageBatch } from '../sources/page-batch.js';
+import { BATCH_PAGES } from '../sources/page-batch.js';
 import type { PageSource } from '../sources/page-source.js';
 import type { MetadataSizes } from '../store/metadata.js';
 import { ZbudPool } from '../store/zbud-pool.js';
@@ -17,7 +17,7 @@ import { ZswapStore, type PoolLimit } from '../store/zswap-store.js';
 import { InputError } from '../util/errors.js';
 import { nextTurn } from '../util/next-turn.js';
 import type { ContentIndex } from './content-index.js';
-import { ContentIndexer } from './content-indexer.js';
+import { ContentIndexer, moduleBatch, releaseModuleBatch } from './content-indexer.js';
 import { DrillDown, type DrillDownReport, type DrillLevel } from './drill-down.js';
 import { seriesKeyGroups } from './series-key-groups.js';
 import { MAX_SHARING_INPUTS, SourceSharing, type SharingReport } from './source-sharing.js';
@@ -122,7 +122,8 @@ class Replay {
   private readonly indexer: ContentIndexer;
   private readonly index: ContentIndex;
   private readonly stores: ReplayOutcome['stores'];
-  private readonly batch = new PageBatch(BATCH_PAGES);
+  /** in the kernel library's memory: scanned and compressed where the source reads the pages to */
+  private readonly batch = moduleBatch(BATCH_PAGES);
   private readonly sharing: SourceSharing | null;
   private readonly drill: DrillDown | null;
   /** content id of each page of the batch (-1: zero-filled) */
@@ -201,6 +202,7 @@ class Replay {
 
   close(): void {
     this.indexer.close();
+    releaseModuleBatch(this.batch);
   }
 
   outcome(): ReplayOutcome {

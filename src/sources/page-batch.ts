@@ -31,8 +31,13 @@ export class PageBatch {
   /** compressed length or -errno per compressor, COMPRESSOR_NAMES order */
   readonly lengths: Int16Array;
 
-  constructor(readonly capacity = BATCH_PAGES) {
-    this.content = Buffer.allocUnsafeSlow(capacity * PAGE_SIZE);
+  /** `content`: where the pages go (capacity * PAGE_SIZE bytes), e.g. memory the replay scans in place */
+  constructor(
+    readonly capacity = BATCH_PAGES,
+    content?: Buffer,
+  ) {
+    if (content && content.length !== capacity * PAGE_SIZE) throw new RangeError(`${content.length} bytes are not ${capacity} pages`);
+    this.content = content ?? Buffer.allocUnsafeSlow(capacity * PAGE_SIZE);
     this.pfn = new Float64Array(capacity);
     this.vaddr = new Float64Array(capacity);
     this.flags = new Uint32Array(capacity);
