@@ -44,6 +44,7 @@ const REPORTS: [string, string[]][] = [
   ['several inputs (sharing matrix), zbud, a pool limit', ['analyze', '--zpool', 'zbud', '--max-pool-percent', '20', '--total-ram', '4M', fixture('sample-python.raw'), fixture('elf/gcore-fill.core')]],
   ['the same file twice (a warning)', ['analyze', '-c', 'lzo', fixture('sample-python.raw'), fixture('sample-python.raw')]],
   ['no verify, few hash bits', ['analyze', '--no-verify', '--hash-bits', '16', '-c', 'lz4', fixture('elf/vmcore-fill.elf')]],
+  ['drill-down of a raw input (no processes: a no_processes warning)', ['analyze', '-c', 'lz4', '--by', 'process', fixture('sample-python.raw')]],
   ['drill-down by process and mapping', ['analyze', '-c', 'lz4', '--by', 'process,mapping', fixture('capture/python-fork.trace'), fixture('elf/gcore-fill.core')]],
 ];
 
