@@ -13,6 +13,7 @@ import { PAGE_SIZE } from '../model/kernel.js';
 import { InputError } from '../util/errors.js';
 import { onStopRequest } from '../util/stop-request.js';
 import { CaptureWriter } from '../sources/capture-writer.js';
+import { DigestKey } from '../sources/digest-key.js';
 import type { IdleMethod } from '../timeline/timeline.js';
 import { Freezer } from './freezer.js';
 import { availableIdleMethods } from './idle-tracking.js';
@@ -49,6 +50,8 @@ export interface CaptureOptions {
   hashOnly: boolean;
   /** a hash-only trace keeps host, process and mapping names and addresses (default: left out) */
   keepNames?: boolean;
+  /** a hash-only trace's digests keyed with the bytes of this file (default: a random key, never stored) */
+  keyFile?: string;
   schedule: SampleSchedule;
   idle: IdleChoice;
   tool: string;
@@ -115,6 +118,8 @@ function chooseIdleMethod(opts: CaptureOptions): IdleMethod {
 }
 
 export async function capture(opts: CaptureOptions): Promise<CaptureSummary> {
+  if (opts.keyFile !== undefined && !opts.hashOnly) throw new InputError(null, '--key-file keys the digests of a trace: it needs --hash-only');
+  const key = opts.keyFile === undefined ? undefined : DigestKey.fromFile(opts.keyFile);
   if (opts.targets.all && opts.freeze) throw new InputError(null, '--freeze with --all would stop every process, this capture\'s helpers included; freeze a --cgroup or --pid list instead');
   const first = selectTargets(opts.targets);
   const cgroupDir = opts.targets.cgroup ? resolveCgroup(opts.targets.cgroup) : null;
@@ -134,7 +139,7 @@ export async function capture(opts: CaptureOptions): Promise<CaptureSummary> {
     scope: opts.shmem ? 'anon+shmem' : 'anon',
     idle_method: idleMethod,
     ...(interval !== null ? { interval } : {}),
-  }, 0o600, { keepNames: opts.keepNames });
+  }, 0o600, { keepNames: opts.keepNames, key });
   const rec = new Recording(writer, {
     shmem: opts.shmem,
     havePfn: access.havePfn,

@@ -14,6 +14,7 @@ import type { CompressorName } from '../compress/compressor.js';
 import { renderReport, type ReportFormat } from '../report/formats.js';
 import { outputWidth } from '../report/text-layout.js';
 import { buildReport } from '../report/report.js';
+import { checkComparableDigests } from '../sources/digest-key.js';
 import { InputFile } from '../sources/input-file.js';
 import { openByteSource, type InputFormat } from '../sources/open-source.js';
 import type { PageSource } from '../sources/page-source.js';
@@ -123,6 +124,7 @@ export async function runAnalyze(inputs: string[], flags: AnalyzeFlags): Promise
     const opened = await openInputs(inputs, flags.inputFormat, sourceOptions);
     sources.push(...opened.sources);
     if (liveCapture) sources.push(openByteSource(InputFile.fromFd(fs.openSync(liveCapture.file, 'r'), liveCapture.name), 'capture', sourceOptions));
+    checkComparableDigests(sources, warnings.add);
     const progress = Progress.auto(flags.progress);
     const outcome = await replay(sources, {
       compressors,
@@ -176,6 +178,7 @@ async function runTimeline(
   if (liveCapture) files.push(InputFile.fromFd(fs.openSync(liveCapture.file, 'r'), liveCapture.name));
   const timeline = openTimeline(files, flags.inputFormat, { allPages: Boolean(flags.allPages), warn: warnings.add, keepMappings: false });
   try {
+    checkComparableDigests(timeline.inputs, warnings.add);
     const progress = Progress.auto(flags.progress, 'samples');
     const outcome = await replayTimeline(timeline, {
       ...o,

@@ -18,6 +18,7 @@ export interface CaptureFlags {
   pfn: boolean;
   hashOnly?: boolean;
   keepNames?: boolean;
+  keyFile?: string;
   interval?: string;
   duration?: string;
   samples?: string;
@@ -56,6 +57,7 @@ export async function captureFromFlags(flags: CaptureFlags, log: WarningLog | nu
     noPfn: flags.pfn === false,
     hashOnly: Boolean(flags.hashOnly),
     keepNames: Boolean(flags.keepNames),
+    keyFile: flags.keyFile,
     schedule: plan,
     idle: flags.idle ?? 'auto',
     tool: `${TOOL.name} ${TOOL.version}`,

@@ -7,7 +7,9 @@ import os from 'node:os';
 import { PAGE_SIZE } from '../model/kernel.js';
 import { PageDigester } from '../replay/digest.js';
 import { isZeroFilled } from '../replay/zero-page.js';
+import { CaptureTimeline } from '../sources/capture-reader.js';
 import { CaptureWriter } from '../sources/capture-writer.js';
+import { DigestKey, headerKeyId } from '../sources/digest-key.js';
 import type { InputFormat } from '../sources/open-source.js';
 import { PAGE_FLAG } from '../sources/page-batch.js';
 import { openTimeline } from '../timeline/open-timeline.js';
@@ -23,12 +25,16 @@ export interface ConvertFlags {
   output: string;
   hashOnly?: boolean;
   keepNames?: boolean;
+  /** with hashOnly: key the digests with this file's bytes instead of a random key */
+  keyFile?: string;
   inputFormat: InputFormat;
   progress?: boolean;
 }
 
 export async function runConvert(inputs: string[], flags: ConvertFlags): Promise<number> {
   const trace = Boolean(flags.hashOnly);
+  if (flags.keyFile !== undefined && !trace) throw new InputError(null, '--key-file keys the digests of a trace: it needs --hash-only');
+  const key = flags.keyFile === undefined ? null : DigestKey.fromFile(flags.keyFile);
   let writer: CaptureWriter | null = null;
   const warnings = new WarningLog();
   const { files, warnings: inputWarnings } = await openInputFiles(inputs, flags.inputFormat);
@@ -37,6 +43,11 @@ export async function runConvert(inputs: string[], flags: ConvertFlags): Promise
   try {
     for (const input of timeline.inputs) {
       if (!input.hasContent && !trace) throw new InputError(input.path, 'is a hash-only trace: it can only be converted to another trace (--hash-only)');
+      // a keyed trace's digests cannot be keyed again: only copied, under the same key
+      const inputKey = headerKeyId(input.info);
+      if (!input.hasContent && 'id' in inputKey && inputKey.id !== null && inputKey.id !== key?.id) {
+        throw new InputError(input.path, `its digests are keyed with key ${inputKey.id}: it converts only with --key-file of that key`);
+      }
     }
     const kernelReleases = [...new Set(timeline.inputs.map((s) => s.info.kernel_release).filter((k) => typeof k === 'string'))];
     const idleMethods = [...new Set(timeline.inputs.map((s) => s.idleMethod))];
@@ -50,7 +61,7 @@ export async function runConvert(inputs: string[], flags: ConvertFlags): Promise
       hostname: os.hostname(),
       tool: `${TOOL.name} ${TOOL.version}`,
       idle_method: idleMethod,
-    }, 0o600, { keepNames: flags.keepNames });
+    }, 0o600, { keepNames: flags.keepNames, key: key ?? undefined });
     await new TimelineCopy(timeline, writer, trace, idleMethod !== 'none').run(Progress.auto(flags.progress));
     writer.finish();
     writer = null;
@@ -96,8 +107,11 @@ class TimelineCopy {
       }
       for (const [event, keys] of this.pending) this.writer.addEvents(event, Uint32Array.from(keys), keys.length);
       this.pending.clear();
+      // one capture or trace: what it saw, sample by sample, goes along (several: whose would it be?)
+      if (t instanceof CaptureTimeline && t.sampleSummary !== undefined) this.writer.addSampleSummary(t.sampleSummary as object);
       if (this.idle && sample.index > 0) this.copyAccess(t.idleAges(), t.keyLimit);
     }
+    if (t instanceof CaptureTimeline && t.info.summary !== undefined) this.writer.addSummary(t.info.summary as object);
     progress.done();
   }
 

@@ -1,14 +1,16 @@
 /**
- * zswap-dedup capture format, versions 1 and 2 — our own file of pages taken from live memory, or
+ * zswap-dedup capture format, versions 1 to 3 — our own file of pages taken from live memory, or
  * of their digests only (a "trace": no page content leaves the machine). Version 2 records
- * memory over time (capture --interval): samples, each a delta against the one before. Version 1
- * files (one snapshot) are still read.
+ * memory over time (capture --interval): samples, each a delta against the one before. Version 3
+ * is version 2 with keyed digests: a trace's header carries `digest_key: {id, origin}` (origin
+ * random or key-file) and its digests are keyed with that key (digest-key.ts); a version 1 or 2
+ * trace has plain digests and no digest_key. Versions 1 and 2 are still read.
  *
  * All integers little-endian. Layout:
  *
  *   header   magic "ZSDCAPT\0" (8) | u16 version (1 or 2) | u16 flags (bit 0: trace, i.e. digests
  *            only) | u32 page size (4096) | u32 meta length M | M bytes of UTF-8 JSON (source,
- *            kernel_release, time, hostname, tool, idle_method, interval …) | zero padding to 8
+ *            kernel_release, time, hostname, tool, idle_method, interval, digest_key …) | zero padding to 8
  *   records  u16 type | u16 event (version 2 page records; else 0) | u32 body length B | B bytes
  *            | zero padding to 8
  *
@@ -31,7 +33,8 @@
  *
  *   page header   u64 PFN (all ones: unknown) | u64 virtual address | u32 flags (PAGE_FLAG)
  *                 | u32 mapping id (0: none) | u32 map count | u32 page key (version 1: 0)
- *   digest        56 bytes: hashes, fingerprint and compressed lengths (digest-layout.ts).
+ *   digest        56 bytes: hashes, fingerprint and compressed lengths (digest-layout.ts); in a
+ *                 version 3 trace the hashes and fingerprint are keyed (digest-key.ts).
  *                 A zero-filled page has flag ZERO_FILLED and an all-zero digest.
  *
  * Version 2: every page record belongs to the sample begun by the SAMPLE record before it; its
@@ -45,7 +48,9 @@ import { DIGEST_SIZE } from './digest-layout.js';
 
 export const CAPTURE_MAGIC = Buffer.from('ZSDCAPT\0', 'latin1');
 /** version written; versions 1 … CAPTURE_VERSION are read */
-export const CAPTURE_VERSION = 2;
+export const CAPTURE_VERSION = 3;
+/** the first version whose traces have keyed digests */
+export const KEYED_DIGESTS_VERSION = 3;
 export const CAPTURE_FLAG_TRACE = 1;
 export const FIXED_HEADER_SIZE = 20;
 export const MAX_META_BYTES = 1 << 20;

@@ -15,6 +15,7 @@ import {
   CAPTURE_FLAG_TRACE,
   CAPTURE_MAGIC,
   CAPTURE_VERSION,
+  KEYED_DIGESTS_VERSION,
   DIGEST_BODY_SIZE,
   END_BODY_SIZE,
   EVENTS_HEADER_SIZE,
@@ -43,6 +44,7 @@ import {
 import { SequentialReader, type ByteSource } from './input-file.js';
 import { OrdinalMap } from './ordinal-map.js';
 import { decodeDigest, LENGTH_SLOTS } from './digest-layout.js';
+import { headerKeyId } from './digest-key.js';
 import { NO_PFN, PAGE_FLAG, type PageBatch } from './page-batch.js';
 import type { PageSource } from './page-source.js';
 
@@ -84,6 +86,8 @@ export class CaptureTimeline implements Timeline {
   readonly info: Record<string, unknown>;
   readonly idleMethod: IdleMethod;
   readonly inputs: readonly TimelineInput[];
+  /** a trace's digest key id (digest-key.ts); null for a content capture or a plain (version 1, 2) trace */
+  readonly digestKey: string | null;
   /** mapping records read so far (none kept without keepMappings) */
   readonly mappings: MappingInfo[] = [];
   private readonly reader: SequentialReader;
@@ -140,6 +144,13 @@ export class CaptureTimeline implements Timeline {
     this.idleMethod = idle as IdleMethod;
     this.hasContent = (flags & CAPTURE_FLAG_TRACE) === 0;
     this.format = this.hasContent ? 'capture' : 'trace';
+    const key = headerKeyId(this.info);
+    if ('error' in key) throw new InputError(path, `capture header: ${key.error}`);
+    if (this.hasContent && key.id !== null) throw new InputError(path, 'capture header names a digest key, but the file holds page contents');
+    if (!this.hasContent && (key.id !== null) !== this.version >= KEYED_DIGESTS_VERSION) {
+      throw new InputError(path, this.version >= KEYED_DIGESTS_VERSION ? `version ${this.version} trace without a digest key in its header` : `version ${this.version} trace names a digest key (keyed digests came with version ${KEYED_DIGESTS_VERSION})`);
+    }
+    this.digestKey = key.id;
     this.reader = new SequentialReader(file, pad8(FIXED_HEADER_SIZE + metaLen));
     this.inputs = [this];
     // version 1: the whole file is sample 0
@@ -190,6 +201,7 @@ export class CaptureTimeline implements Timeline {
     if (!this.sample) throw new Error('read() before nextSample()');
     batch.reset();
     batch.digestOnly = !this.hasContent;
+    batch.digestKey = this.digestKey;
     if (batch instanceof EventBatch) batch.input = 0;
     if (this.sampleDone) return 0;
     const stop = this.readRecords(batch);

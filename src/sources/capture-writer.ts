@@ -1,4 +1,8 @@
-/** Writes our capture format (capture-format.ts), version 2, atomically, mode 0600 by default (it holds memory). */
+/**
+ * Writes our capture format (capture-format.ts), version 3, atomically, mode 0600 by default (it
+ * holds memory). A trace's digests are always keyed (digest-key.ts): with the key given, else with
+ * a random one that is never written; the header records only its id.
+ */
 import zlib from 'node:zlib';
 import { PAGE_SIZE } from '../model/kernel.js';
 import { PAGE_EVENT } from '../timeline/timeline.js';
@@ -30,11 +34,14 @@ import {
   type CaptureMeta,
   type MappingInfo,
 } from './capture-format.js';
-import { DIGEST_SIZE, encodeDigest } from './digest-layout.js';
+import { DIGEST_HASH_WORDS, DIGEST_SIZE, encodeDigest, FINGERPRINT_WORDS, writeDigestIdentity } from './digest-layout.js';
+import { DigestKey } from './digest-key.js';
 import { Redaction } from './redaction.js';
 import { NO_PFN, PAGE_FLAG, type PageBatch } from './page-batch.js';
 
 const FLUSH_AT = 1 << 20;
+/** digests keyed together (one AES call for all of them) */
+const KEY_BATCH = 256;
 
 export interface PageRecordInfo {
   pfn: number;
@@ -56,16 +63,24 @@ export class CaptureWriter {
   private samples = 0;
   /** hash-only traces leave out names and addresses (redaction.ts) unless asked to keep them */
   private readonly redaction: Redaction | null;
+  /** a trace's digest key (null for a content capture) */
+  readonly key: DigestKey | null;
+  /** plain digests written to buf but not keyed yet: their offsets and identities */
+  private readonly pendingAt: number[] = [];
+  private readonly pendingHashes = new Uint32Array(KEY_BATCH * DIGEST_HASH_WORDS);
+  private readonly pendingFp = new Uint32Array(KEY_BATCH * FINGERPRINT_WORDS);
 
   constructor(
     target: string,
     readonly trace: boolean,
     meta: CaptureMeta,
     mode = 0o600,
-    options: { keepNames?: boolean } = {},
+    options: { keepNames?: boolean; key?: DigestKey } = {},
   ) {
     this.redaction = trace && !options.keepNames ? new Redaction() : null;
     if (this.redaction) meta = this.redaction.meta(meta);
+    this.key = trace ? (options.key ?? DigestKey.random()) : null;
+    if (this.key) meta = { ...meta, digest_key: { id: this.key.id, origin: this.key.origin } };
     this.out = new AtomicFile(target, mode);
     const metaBytes = Buffer.from(JSON.stringify(meta), 'utf8');
     const b = this.buf;
@@ -157,15 +172,39 @@ export class CaptureWriter {
     this.endRecord();
   }
 
-  /** Page i of a batch whose digest fields (hashes, fingerprint, lengths) are filled in. */
+  /**
+   * Page i of a batch whose digest fields (hashes, fingerprint, lengths) are filled in: plain
+   * (batch.digestKey null), keyed here; or already keyed with this writer's key, copied.
+   */
   addDigest(batch: PageBatch, i: number, info: PageRecordInfo): void {
-    if (!this.trace) throw new Error('addDigest on a capture writer');
+    const key = this.key;
+    if (!key) throw new Error('addDigest on a capture writer');
+    if (batch.digestKey !== null && batch.digestKey !== key.id) throw new Error(`digests keyed with key ${batch.digestKey} given to a writer of key ${key.id}`);
     this.beginPage(REC_DIGEST, DIGEST_BODY_SIZE, info);
     this.pageHeader(info);
-    if (info.flags & PAGE_FLAG.ZERO_FILLED) this.buf.fill(0, this.used, this.used + DIGEST_SIZE);
-    else encodeDigest(batch, i, this.buf, this.used);
+    if (info.flags & PAGE_FLAG.ZERO_FILLED) {
+      this.buf.fill(0, this.used, this.used + DIGEST_SIZE);
+    } else {
+      encodeDigest(batch, i, this.buf, this.used);
+      if (batch.digestKey === null) {
+        const n = this.pendingAt.length;
+        this.pendingAt.push(this.used);
+        this.pendingHashes.set(batch.hashes.subarray(i * DIGEST_HASH_WORDS, (i + 1) * DIGEST_HASH_WORDS), n * DIGEST_HASH_WORDS);
+        this.pendingFp.set(batch.fingerprint.subarray(i * FINGERPRINT_WORDS, (i + 1) * FINGERPRINT_WORDS), n * FINGERPRINT_WORDS);
+      }
+    }
     this.used += DIGEST_SIZE;
     this.endRecord();
+    if (this.pendingAt.length === KEY_BATCH) this.keyPending();
+  }
+
+  /** Keys the plain digests written to the buffer since the last time (before it is flushed). */
+  private keyPending(): void {
+    const n = this.pendingAt.length;
+    if (n === 0) return;
+    this.key!.keyDigests(n, this.pendingHashes, 0, this.pendingFp, 0);
+    for (let p = 0; p < n; p++) writeDigestIdentity(this.buf, this.pendingAt[p], this.pendingHashes, p * DIGEST_HASH_WORDS, this.pendingFp, p * FINGERPRINT_WORDS);
+    this.pendingAt.length = 0;
   }
 
   /** Writes the end record and makes the file appear under its name. */
@@ -241,6 +280,7 @@ export class CaptureWriter {
   }
 
   private flush(): void {
+    this.keyPending();
     if (this.used === 0) return;
     this.out.write(this.buf, this.used);
     this.used = 0;

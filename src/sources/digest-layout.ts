@@ -34,6 +34,12 @@ export function encodeDigest(batch: PageBatch, i: number, out: Buffer, at: numbe
   for (let c = 0; c < LENGTH_SLOTS; c++) out.writeInt16LE(batch.lengths[i * LENGTH_SLOTS + c], at + LENGTHS_OFFSET + 2 * c);
 }
 
+/** Writes the hash words and fingerprint of a digest at out[at …] (a keyed trace patches them in, capture-writer.ts). */
+export function writeDigestIdentity(out: Buffer, at: number, hashes: Uint32Array, hAt: number, fp: Uint32Array, fAt: number): void {
+  for (let w = 0; w < DIGEST_HASH_WORDS; w++) out.writeUInt32LE(hashes[hAt + w], at + 4 * w);
+  for (let w = 0; w < FINGERPRINT_WORDS; w++) out.writeUInt32LE(fp[fAt + w], at + FINGERPRINT_OFFSET + 4 * w);
+}
+
 /** Reads the digest at buf[at, at + DIGEST_SIZE) into page i of the batch (lengths unchecked). */
 export function decodeDigest(buf: Buffer, at: number, batch: PageBatch, i: number): void {
   for (let w = 0; w < DIGEST_HASH_WORDS; w++) batch.hashes[i * DIGEST_HASH_WORDS + w] = buf.readUInt32LE(at + 4 * w);

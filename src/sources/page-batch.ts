@@ -14,6 +14,8 @@ export class PageBatch {
   count = 0;
   /** true when the batch carries digests instead of contents (hash-only trace) */
   digestOnly = false;
+  /** digest-only batches: the id of the key their digests were made with (digest-key.ts), null when plain */
+  digestKey: string | null = null;
   /** page i is content[i * PAGE_SIZE, (i + 1) * PAGE_SIZE) */
   readonly content: Buffer;
   /** physical frame number, or NO_PFN */
@@ -51,6 +53,7 @@ export class PageBatch {
   reset(): void {
     this.count = 0;
     this.digestOnly = false;
+    this.digestKey = null;
   }
 }
 
