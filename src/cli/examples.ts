@@ -18,6 +18,7 @@ export const EXAMPLES: Record<string, string[]> = {
     'sleep 30 & sudo zswap-dedup capture --freeze -p $! --hash-only -o sleep.trace',
     'sleep 30 & sudo zswap-dedup capture -p $! --interval 1 --samples 3 --hash-only -o sleep-3s.trace',
   ],
+  inspect: ['zswap-dedup inspect fixtures/capture/python-fork.trace', 'zswap-dedup inspect -f json fixtures/capture/sleep.zsdc'],
   classes: ['zswap-dedup classes', 'zswap-dedup classes --chain-size 4 --format csv'],
 };
 

@@ -15,6 +15,7 @@ import { DEFAULT_COMPRESSORS } from '../compress/registry.js';
 import { IDLE_CHOICES, runCapture, type CaptureFlags } from './capture.js';
 import { runClasses } from './classes.js';
 import { runConvert, type ConvertFlags } from './convert.js';
+import { runInspect, type InspectFlags } from './inspect.js';
 import { EXIT_INPUT, EXIT_INTERNAL, InputError } from '../util/errors.js';
 import { takeStopRequest } from '../util/stop-request.js';
 import { examples } from './examples.js';
@@ -113,6 +114,14 @@ ${examples('analyze')}`,
     .option('--no-progress', 'never show progress')
     .addHelpText('after', `\nExamples:\n${examples('capture')}`)
     .action(async (flags: CaptureFlags) => setExit(await runCapture(flags)));
+
+  program
+    .command('inspect')
+    .description('show what a capture or trace discloses (header fields, records by kind, host, processes, paths, addresses, digest key id) before you share it; for a dump, what it holds')
+    .argument('<file>', 'capture, trace or any input analyze reads')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addHelpText('after', `\nExamples:\n${examples('inspect')}`)
+    .action((file: string, flags: InspectFlags) => setExit(runInspect(file, flags)));
 
   program
     .command('classes')
