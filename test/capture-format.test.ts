@@ -56,8 +56,16 @@ test('a capture and a trace analyze to the same figures as the raw pages they ca
   assert.equal(fromTrace.top_duplicates[0].description, '(trace: content not recorded)');
 });
 
-test('a trace converts to a trace, not to a capture', () => {
-  assert.equal(runCli(['convert', '--hash-only', '-o', path.join(dir, 'again.trace'), trace]).status, 0);
+test('a trace converts to a trace, not to a capture; a keyed trace only under its own key', () => {
+  const key = path.join(ROOT, 'fixtures', 'capture', 'fixtures.key');
+  const keyed = path.join(dir, 'keyed.trace');
+  assert.equal(runCli(['convert', '--hash-only', '--key-file', key, '-o', keyed, trace]).status, 2, 'trace was made with a random key: not again');
+  assert.equal(runCli(['convert', '--hash-only', '--key-file', key, '-o', keyed, raw]).status, 0);
+  assert.equal(runCli(['convert', '--hash-only', '--key-file', key, '-o', path.join(dir, 'again.trace'), keyed]).status, 0);
+  const again = runCli(['convert', '--hash-only', '-o', path.join(dir, 'again2.trace'), keyed]);
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /keyed\.trace: its digests are keyed with key [0-9a-f]{32}: it converts only with --key-file of that key\n$/);
+  assert.ok(!fs.existsSync(path.join(dir, 'again2.trace')));
   const r = runCli(['convert', '-o', path.join(dir, 'nope.zsdc'), trace]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /hash-only trace/);
@@ -142,8 +150,10 @@ test('convert keeps each page\'s mapping (process) and map count; several inputs
   const fork = path.join(ROOT, 'fixtures', 'capture', 'python-fork.trace');
   const one = path.join(dir, 'sleep.trace');
   const both = path.join(dir, 'both.trace');
+  // python-fork.trace is keyed with the shipped fixtures.key: it goes into a trace of that key only
+  const key = ['--key-file', path.join(ROOT, 'fixtures', 'capture', 'fixtures.key')];
   assert.equal(runCli(['convert', '--hash-only', '--keep-names', '-o', one, sleep]).status, 0);
-  assert.equal(runCli(['convert', '--hash-only', '--keep-names', '-o', both, sleep, fork]).status, 0);
+  assert.equal(runCli(['convert', '--hash-only', '--keep-names', ...key, '-o', both, sleep, fork]).status, 0);
   const want = [...pagesByProcess(sleep), ...pagesByProcess(fork)];
   assert.ok(want.every(([pid]) => pid > 0), 'every fixture page names its mapping');
   assert.ok(new Set(want.map(([pid]) => pid)).size >= 3, 'sleep and the two forked Pythons');
@@ -151,7 +161,7 @@ test('convert keeps each page\'s mapping (process) and map count; several inputs
   assert.deepEqual(pagesByProcess(both), want);
   // by default PIDs become 1, 2, 3 … in order of appearance: the same pages per process
   const redacted = path.join(dir, 'both-redacted.trace');
-  assert.equal(runCli(['convert', '--hash-only', '-o', redacted, sleep, fork]).status, 0);
+  assert.equal(runCli(['convert', '--hash-only', ...key, '-o', redacted, sleep, fork]).status, 0);
   const pseudonym = new Map<number, number>();
   for (const [pid] of want) if (!pseudonym.has(pid)) pseudonym.set(pid, pseudonym.size + 1);
   assert.deepEqual(pagesByProcess(redacted), want.map(([pid, count]) => [pseudonym.get(pid), count]));
