@@ -13,6 +13,7 @@
  *      analyzes the instances together; study/page-stats.ts adds where duplicates live,
  *      same-filled pages and words for the top contents; the content captures are deleted
  */
+import crypto from 'node:crypto';
 import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -130,7 +131,16 @@ async function analyzeRun(w: Workload, run: number, o: Options, captures: string
   fs.mkdirSync(traceDir, { recursive: true });
   const traces = captures.map((_, i) => path.join(traceDir, `i${i}.trace`));
   let t0 = performance.now();
-  await Promise.all(captures.map((c, i) => tool(['convert', '--hash-only', '--no-progress', '-o', traces[i], c])));
+  // one key for the instances of a run, so that they analyze together; it is then thrown away
+  // (the traces keep only its id: nobody can test a guess of a page against them)
+  const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zswap-dedup-study-key-'));
+  const key = path.join(keyDir, 'run.key');
+  fs.writeFileSync(key, crypto.randomBytes(32), { mode: 0o600 });
+  try {
+    await Promise.all(captures.map((c, i) => tool(['convert', '--hash-only', '--key-file', key, '--no-progress', '-o', traces[i], c])));
+  } finally {
+    fs.rmSync(keyDir, { recursive: true, force: true });
+  }
   t.convert = seconds(t0);
   // the first run's traces go into the repository, compressed (xz: about a third of the size)
   if (run === 1) await Promise.all(traces.map((f) => execFileAsync('xz', ['-T1', '-6', '-k', '-f', f])));
