@@ -14,8 +14,8 @@
  *                 index (--hash, --hash-bits), the series' 32-bit keys and the collision table
  *                 (16/24/32 bits) give the same figures as from the plain hashes.
  *
- * Each pseudorandom bit is bit 0 of AES-256 under the index subkey of one block (hash, j, the low
- * j bits as a u64); bits 0..15 of each hash come from a table made once per key (65,535 blocks
+ * Each pseudorandom bit is bit 0 of AES-256 under the index subkey of one block (u32 hash number
+ * | j << 8, then the low j bits as a u64, then u32 0; little-endian); bits 0..15 of each hash come from a table made once per key (65,535 blocks
  * per hash), higher ones are computed per page (96 blocks a page, batched). AES is used as a
  * keyed permutation of single blocks; "ECB" is only how node:crypto exposes that.
  *
@@ -61,6 +61,7 @@ export class DigestKey {
   /** per hash: the low TABLE_BITS bits, plain → keyed */
   private readonly tables: Uint16Array[];
   private blocks = Buffer.alloc(0);
+  private words = new Uint32Array(0);
 
   private constructor(
     key: Buffer,
@@ -104,10 +105,12 @@ export class DigestKey {
   keyDigests(pages: number, hashes: Uint32Array, hAt: number, fp: Uint32Array, fAt: number): void {
     if (pages === 0) return;
     const need = pages * BLOCKS_PER_PAGE * BLOCK;
-    if (this.blocks.length < need) this.blocks = Buffer.alloc(need);
-    const b = this.blocks;
-    b.fill(0, 0, need);
-    // one block per (page, hash, bit j ≥ TABLE_BITS): [hash, j, low j bits of the plain hash]
+    if (this.blocks.length < need) {
+      this.blocks = Buffer.alloc(need);
+      this.words = new Uint32Array(this.blocks.buffer, this.blocks.byteOffset, need / 4);
+    }
+    const b = this.words;
+    // one block per (page, hash, bit j ≥ TABLE_BITS): u32 hash | j << 8, u32 × 2 the low j bits of the plain hash, u32 0
     let at = 0;
     for (let p = 0; p < pages; p++) {
       const hw = hAt + p * DIGEST_HASH_WORDS;
@@ -115,15 +118,15 @@ export class DigestKey {
         const [word, width] = HASHES[h];
         const lo = hashes[hw + word];
         const hi = width === 64 ? hashes[hw + word + 1] : 0;
-        for (let j = TABLE_BITS; j < width; j++, at += BLOCK) {
-          b[at] = h;
-          b[at + 1] = j;
-          b.writeUInt32LE(j >= 32 ? lo : (lo & (2 ** j - 1)) >>> 0, at + 2);
-          b.writeUInt32LE(j > 32 ? (hi & (2 ** (j - 32) - 1)) >>> 0 : 0, at + 6);
+        for (let j = TABLE_BITS; j < width; j++, at += 4) {
+          b[at] = h | (j << 8);
+          b[at + 1] = j >= 32 ? lo : lo & ((1 << j) - 1);
+          b[at + 2] = j > 32 ? hi & ((1 << (j - 32)) - 1) : 0;
+          b[at + 3] = 0;
         }
       }
     }
-    const out = this.encrypt(this.index, b.subarray(0, need));
+    const out = this.encrypt(this.index, this.blocks.subarray(0, need));
     at = 0;
     for (let p = 0; p < pages; p++) {
       const hw = hAt + p * DIGEST_HASH_WORDS;
@@ -171,9 +174,8 @@ export class DigestKey {
     for (let j = 0; j < TABLE_BITS; j++) {
       start.push(at / BLOCK);
       for (let prefix = 0; prefix < 1 << j; prefix++, at += BLOCK) {
-        blocks[at] = h;
-        blocks[at + 1] = j;
-        blocks.writeUInt32LE(prefix, at + 2);
+        blocks.writeUInt32LE(h | (j << 8), at);
+        blocks.writeUInt32LE(prefix, at + 4);
       }
     }
     const out = this.encrypt(this.index, blocks);
