@@ -19,7 +19,8 @@ import { describeContent } from '../src/report/describe-content.js';
 import { xxh64 } from '../src/hash/xxhash.js';
 import { CaptureSource } from '../src/sources/capture-reader.js';
 import { InputFile } from '../src/sources/input-file.js';
-import { FINGERPRINT_WORDS } from '../src/sources/digest-layout.js';
+import { DigestKey, headerKeyId } from '../src/sources/digest-key.js';
+import { DIGEST_HASH_WORD, DIGEST_HASH_WORDS, FINGERPRINT_WORDS } from '../src/sources/digest-layout.js';
 import { PAGE_FLAG, PageBatch } from '../src/sources/page-batch.js';
 
 export interface Locality {
@@ -41,10 +42,15 @@ export function locality(traces: string[]): Locality {
   /** processes as (instance, pid): traces pseudonymise PIDs per trace (1, 2, 3 …), and PIDs of different machines may coincide anyway */
   const pids = new Set<string>();
   let nonzero = 0;
+  let keyId: string | null = null;
   traces.forEach((file, instance) => {
     const src = new CaptureSource(InputFile.open(file));
     try {
       if (src.hasContent) throw new Error(`${file}: locality reads traces (fingerprints), not captures`);
+      // fingerprints compare only under one key (digest-key.ts)
+      const id = JSON.stringify(headerKeyId(src.info));
+      if (keyId !== null && id !== keyId) throw new Error(`${file}: its digest key differs from ${traces[0]}'s: their pages cannot be compared`);
+      keyId = id;
       const batch = new PageBatch();
       const pidOf = new Map<number, number>();
       for (let n = src.read(batch); n > 0; n = src.read(batch)) {
@@ -94,11 +100,15 @@ export interface ContentStats {
   summaries: unknown[];
 }
 
-/** Same-filled pages and descriptions of the contents whose xxh64 is in `describe`, from content captures. */
-export function contentStats(captures: string[], describe: Set<string>): ContentStats {
+/**
+ * Same-filled pages and descriptions of the contents whose xxh64 is in `describe`, from content
+ * captures; `key`: the hashes in `describe` come from traces keyed with it (as analyze shows them).
+ */
+export function contentStats(captures: string[], describe: Set<string>, key: DigestKey | null = null): ContentStats {
   const stats: ContentStats = { pages: 0, zero_pages: 0, same_filled_nonzero_pages: 0, same_filled_words: [], descriptions: {}, summaries: [] };
   const words = new Map<string, number>();
-  const h = new Uint32Array(2);
+  const h = new Uint32Array(DIGEST_HASH_WORDS);
+  const fp = new Uint32Array(FINGERPRINT_WORDS);
   for (const file of captures) {
     const src = new CaptureSource(InputFile.open(file));
     try {
@@ -128,7 +138,8 @@ export function contentStats(captures: string[], describe: Set<string>): Content
             words.set(word, (words.get(word) ?? 0) + 1);
           }
           if (describe.size > 0) {
-            xxh64(batch.content, i * PAGE_SIZE, PAGE_SIZE, 0n, h, 0);
+            xxh64(batch.content, i * PAGE_SIZE, PAGE_SIZE, 0n, h, DIGEST_HASH_WORD.xxh64);
+            key?.keyDigests(1, h, 0, fp, 0);
             const hex = h[1].toString(16).padStart(8, '0') + h[0].toString(16).padStart(8, '0');
             if (describe.has(hex) && !(hex in stats.descriptions)) {
               stats.descriptions[hex] = describeContent(batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));

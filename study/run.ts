@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
 import type { AnalyzeReport } from '../src/report/report.js';
+import { DigestKey } from '../src/sources/digest-key.js';
 import { writeFileAtomic } from '../src/util/atomic-file.js';
 import { Cgroup, destroyStudyCgroups, sleep } from './cgroup.js';
 import { contentStats, locality, type ContentStats, type Locality } from './page-stats.js';
@@ -136,18 +137,23 @@ async function analyzeRun(w: Workload, run: number, o: Options, captures: string
   const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zswap-dedup-study-key-'));
   const key = path.join(keyDir, 'run.key');
   fs.writeFileSync(key, crypto.randomBytes(32), { mode: 0o600 });
+  let report: AnalyzeReport;
+  let where: Locality;
+  let stats: ContentStats;
   try {
     await Promise.all(captures.map((c, i) => tool(['convert', '--hash-only', '--key-file', key, '--no-progress', '-o', traces[i], c])));
+    t.convert = seconds(t0);
+    // the first run's traces go into the repository, compressed (xz: about a third of the size)
+    if (run === 1) await Promise.all(traces.map((f) => execFileAsync('xz', ['-T1', '-6', '-k', '-f', f])));
+    t0 = performance.now();
+    report = JSON.parse(await tool(['analyze', '-c', 'all', '-f', 'json', '--no-progress', '--threads', '1', ...traces])) as AnalyzeReport;
+    where = locality(traces);
+    // the report names contents by their keyed xxh64: the captures' pages are keyed alike to describe them
+    stats = contentStats(captures, new Set(report.top_duplicates.map((d) => d.hash)), DigestKey.fromFile(key));
   } finally {
     fs.rmSync(keyDir, { recursive: true, force: true });
   }
-  t.convert = seconds(t0);
-  // the first run's traces go into the repository, compressed (xz: about a third of the size)
-  if (run === 1) await Promise.all(traces.map((f) => execFileAsync('xz', ['-T1', '-6', '-k', '-f', f])));
-  t0 = performance.now();
-  const report = JSON.parse(await tool(['analyze', '-c', 'all', '-f', 'json', '--no-progress', '--threads', '1', ...traces])) as AnalyzeReport;
-  const where = locality(traces);
-  const { descriptions, summaries, ...content } = contentStats(captures, new Set(report.top_duplicates.map((d) => d.hash)));
+  const { descriptions, summaries, ...content } = stats;
   for (const d of report.top_duplicates) d.description = descriptions[d.hash] ?? d.description;
   t.analyze = seconds(t0);
   for (const c of captures) fs.rmSync(c, { force: true });

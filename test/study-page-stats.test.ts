@@ -3,16 +3,22 @@
  * same-filled pages, on captures whose answer is known by construction.
  */
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { PAGE_SIZE } from '../src/model/kernel.js';
 import { CaptureWriter } from '../src/sources/capture-writer.js';
+import { DigestKey } from '../src/sources/digest-key.js';
 import { PAGE_FLAG } from '../src/sources/page-batch.js';
 import { contentStats, locality } from '../study/page-stats.js';
 import { runCli } from './helpers/cli.js';
 import { tmpDir } from './helpers/tmp.js';
 
 const dir = tmpDir();
+/** the instances of a study run are traced under one key (study/run.ts) */
+const keyFile = path.join(dir, 'run.key');
+fs.writeFileSync(keyFile, crypto.randomBytes(32));
 
 function page(fill: (b: Buffer) => void): Buffer {
   const b = Buffer.alloc(PAGE_SIZE);
@@ -44,9 +50,9 @@ const a = instance('a', [
 ]);
 const b = instance('b', [{ pid: 3, pages: [X, Y, S, S] }]);
 
-function trace(capture: string): string {
-  const out = capture.replace(/\.zsdc$/, '.trace');
-  const r = runCli(['convert', '--hash-only', '-o', out, capture]);
+function trace(capture: string, key = keyFile): string {
+  const out = capture.replace(/\.zsdc$/, key === keyFile ? '.trace' : '-own-key.trace');
+  const r = runCli(['convert', '--hash-only', '--key-file', key, '-o', out, capture]);
   assert.equal(r.status, 0, r.stderr);
   return out;
 }
@@ -65,6 +71,10 @@ test('where duplicates live: per process, across processes of an instance, acros
   });
   // one instance alone: nothing across instances
   assert.equal(locality([trace(a)]).across_instances, 0);
+  // instances traced under different keys have nothing to compare
+  const other = path.join(dir, 'other.key');
+  fs.writeFileSync(other, crypto.randomBytes(32));
+  assert.throws(() => locality([trace(a), trace(b, other)]), /digest key differs/);
 });
 
 test('same-filled pages and descriptions come from the content captures', () => {
@@ -79,8 +89,9 @@ test('same-filled pages and descriptions come from the content captures', () => 
   assert.equal(r.status, 0, r.stderr);
   const top = (JSON.parse(r.stdout) as { top_duplicates: { pages: number; hash: string }[] }).top_duplicates;
   assert.equal(top.length, 1);
-  const d = contentStats([b], new Set([top[0].hash])).descriptions;
-  assert.deepEqual(d, { [top[0].hash]: 'all bytes 0x11' });
+  // the trace's hashes are keyed: the study keys the captures' pages alike to find them
+  assert.deepEqual(contentStats([b], new Set([top[0].hash]), DigestKey.fromFile(keyFile)).descriptions, { [top[0].hash]: 'all bytes 0x11' });
+  assert.deepEqual(contentStats([b], new Set([top[0].hash])).descriptions, {}, 'unkeyed, no page matches');
 });
 
 test('locality refuses content captures and contentStats refuses traces', () => {

@@ -6,15 +6,15 @@
  * the memory itself). Read through the same readers as analyze, so a file inspect accepts is one
  * analyze accepts.
  */
-import { CaptureTimeline, isCapture } from '../sources/capture-reader.js';
+import { CaptureTimeline } from '../sources/capture-reader.js';
 import { FIXED_HEADER_SIZE, pad8, RECORD_HEADER_SIZE, REC_ACCESS, REC_DIGEST, REC_END, REC_EVENTS, REC_MAPPING, REC_PAGE, REC_SAMPLE, REC_SAMPLE_SUMMARY, REC_SUMMARY } from '../sources/capture-format.js';
 import { headerKeyId } from '../sources/digest-key.js';
-import { DETECT_BYTES } from '../sources/format-reader.js';
 import { InputFile } from '../sources/input-file.js';
 import { openSource } from '../sources/open-source.js';
 import { NO_PFN, PAGE_FLAG } from '../sources/page-batch.js';
 import { mappingKind } from '../sources/redaction.js';
 import { renderTable } from '../report/text-layout.js';
+import { looksLikeCapture } from '../timeline/open-timeline.js';
 import { EventBatch, PAGE_EVENT } from '../timeline/timeline.js';
 import { EXIT_OK, InputError } from '../util/errors.js';
 import { parseJson } from '../util/json.js';
@@ -214,17 +214,6 @@ export function inspectDump(path: string): DumpDisclosure {
   }
 }
 
-function looksLikeCapture(path: string): boolean {
-  const file = InputFile.open(path);
-  try {
-    const head = Buffer.alloc(Math.min(DETECT_BYTES, file.size));
-    file.readExactly(head, 0, head.length, 0, 'file header');
-    return isCapture(head);
-  } finally {
-    file.close();
-  }
-}
-
 const show = (v: unknown, max = 100): string => {
   const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
@@ -270,7 +259,14 @@ export function formatDumpTable(d: DumpDisclosure): string {
 
 export function runInspect(file: string, flags: InspectFlags): number {
   if (flags.format !== 'table' && flags.format !== 'json') throw new InputError(null, `--format must be table or json, got '${flags.format}'`);
-  const d = looksLikeCapture(file) ? inspectCapture(file) : inspectDump(file);
+  const opened = InputFile.open(file);
+  let capture: boolean;
+  try {
+    capture = looksLikeCapture(opened);
+  } finally {
+    opened.close();
+  }
+  const d = capture ? inspectCapture(file) : inspectDump(file);
   if (flags.format === 'json') process.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
   else process.stdout.write('discloses' in d && 'header' in d ? formatCaptureTable(d) : formatDumpTable(d as DumpDisclosure));
   return EXIT_OK;

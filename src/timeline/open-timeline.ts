@@ -37,7 +37,8 @@ function openOne(input: string | ByteSource, format: InputFormat, options: Sourc
   return new SnapshotTimeline([openSource(file, format, options)]);
 }
 
-function looksLikeCapture(file: ByteSource): boolean {
+/** whether a file starts like our capture format (inspect asks too) */
+export function looksLikeCapture(file: ByteSource): boolean {
   const head = Buffer.alloc(Math.min(DETECT_BYTES, file.size));
   file.readExactly(head, 0, head.length, 0, 'file header');
   return isCapture(head);
