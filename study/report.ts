@@ -359,8 +359,9 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
   md.push('## Re-analyze the runs');
   md.push('');
   md.push(
-    'Every run writes one hash-only trace per instance (per page: hashes, a 128-bit fingerprint, the compressed length under each of the ' +
-      'seven 6.12 compressors, the mapping and process; no content). The first run of each workload is kept in the repository, compressed: ' +
+    'Every run writes one hash-only trace per instance (per page: keyed hashes and a keyed 128-bit fingerprint, the compressed length under ' +
+      'each of the seven 6.12 compressors, the mapping kind and a process number; no content, names or addresses). The instances of one run ' +
+      'share one throw-away key, so they analyze together; traces of different runs do not. The first run of each workload is kept in the repository, compressed: ' +
       '`study/traces/<workload>/run-1/i<n>.trace.xz` (unpack with `xz -dk`). Analyze them with other settings without rerunning anything, e.g.',
   );
   md.push('');
