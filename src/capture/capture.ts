@@ -21,6 +21,7 @@ import { KcoreReader } from './page-content.js';
 import { bit, PhysPageInfo, PM_PRESENT, pfnOf, readEntries } from './page-info.js';
 import { isSpecialMapping, parseMaps } from './proc-maps.js';
 import { Recording, type SampleFigures } from './recording.js';
+import { SampleTrigger, type TriggerPaths } from './sample-trigger.js';
 import type { ProcessStats } from './target-walk.js';
 import { currentTargets, resolveCgroup, selectTargets, type TargetSpec } from './targets.js';
 
@@ -31,14 +32,19 @@ const PAGEMAP_CHUNK = 512;
 /** --idle: a method, or the best this kernel offers */
 export type IdleChoice = IdleMethod | 'auto';
 
-/** When samples are taken: one (no interval), or every `interval` seconds until a limit or Ctrl-C. */
+/**
+ * When samples are taken: one (no interval, no trigger), or every `interval` seconds and/or
+ * whenever the trigger asks (sample-trigger.ts), until a limit, a "stop" or Ctrl-C.
+ */
 export interface SampleSchedule {
-  /** seconds between samples; null: one sample */
+  /** seconds between samples; null: none on a timer */
   interval: number | null;
   /** stop after this many seconds (a sample is taken at each interval up to it) */
   duration: number | null;
   /** stop after this many samples */
   samples: number | null;
+  /** named pipes: samples on request (--trigger) */
+  trigger?: TriggerPaths | null;
 }
 
 export interface CaptureOptions {
@@ -71,12 +77,14 @@ export interface CaptureSummary {
   shared_physical_pages: number;
   shared_references: number;
   idle_method: IdleMethod;
-  /** seconds between samples (null: one sample) */
+  /** seconds between samples (null: none on a timer) */
   interval: number | null;
+  /** samples were also taken on request (--trigger) */
+  triggered: boolean;
   /** per sample: what it saw and wrote */
   samples: SampleFigures[];
-  /** the recording ended before its limit because it was asked to (Ctrl-C), or every target had exited */
-  stopped: 'signal' | 'targets exited' | null;
+  /** the recording ended before its limit because it was asked to (Ctrl-C, a trigger's "stop"), or every target had exited */
+  stopped: 'signal' | 'stop command' | 'targets exited' | null;
 }
 
 /** Can this process read PFNs from pagemap (CAP_SYS_ADMIN)? Looks at the first present page of its own. */
@@ -104,8 +112,13 @@ function testPause(): void {
   if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** more than one sample: an interval or a trigger */
+function overTime(s: SampleSchedule): boolean {
+  return s.interval !== null || Boolean(s.trigger);
+}
+
 function chooseIdleMethod(opts: CaptureOptions): IdleMethod {
-  if (opts.schedule.interval === null) return 'none';
+  if (!overTime(opts.schedule)) return 'none';
   const available = availableIdleMethods();
   if (opts.idle === 'auto') {
     if (available[0] === 'none') opts.warn('this kernel offers neither idle page tracking (/sys/kernel/mm/page_idle/bitmap) nor soft-dirty bits: idle ages are unknown in this recording');
@@ -126,6 +139,8 @@ export async function capture(opts: CaptureOptions): Promise<CaptureSummary> {
   const idleMethod = chooseIdleMethod(opts);
   const access = openPhysicalAccess(opts);
   const { interval } = opts.schedule;
+  // opened before the output exists: a wrong path ends the run with nothing written
+  const trigger = opts.schedule.trigger ? SampleTrigger.open(opts.schedule.trigger, opts.warn) : null;
   const writer = new CaptureWriter(opts.output, opts.hashOnly, {
     source: 'capture',
     kernel_release: os.release(),
@@ -150,72 +165,124 @@ export async function capture(opts: CaptureOptions): Promise<CaptureSummary> {
     warn: opts.warn,
     onProgress: () => opts.onProgress?.(rec.pages),
   });
-  let stopped: CaptureSummary['stopped'] = null;
-  let lateWarned = false;
+  const end: { stopped: CaptureSummary['stopped'] } = { stopped: null };
   const wake = { stop: false, resolve: () => {} };
-  if (interval !== null) {
+  if (overTime(opts.schedule)) {
     onStopRequest(() => {
       wake.stop = true;
       wake.resolve();
     });
   }
   try {
-    const start = Date.now();
-    let slot = 0;
-    for (let index = 0; ; index++) {
-      const pids = index === 0 ? first : currentTargets(opts.targets, cgroupDir);
-      // --pid targets all gone: one more sample records their pages as gone, then the end
-      if (index > 0 && pids.length === 0 && !cgroupDir && !opts.targets.all) stopped = 'targets exited';
-      const time = index === 0 ? 0 : (Date.now() - start) / 1000;
-      const freezer = opts.freeze && pids.length ? Freezer.freeze(pids, cgroupDir) : null;
-      try {
-        freezer?.warnings.forEach(opts.warn);
-        if (freezer) testPause();
-        const figures = await rec.sample(pids, time);
-        opts.onSample?.(figures);
-      } finally {
-        freezer?.thaw();
-      }
-      if (interval === null || wake.stop || stopped) break;
-      const { duration, samples } = opts.schedule;
-      if (samples !== null && index + 1 >= samples) break;
-      // the next slot of the interval grid not passed yet (a slow sample skips slots, never bunches them)
-      const late = Math.floor((Date.now() - start) / 1000 / interval) + 1;
-      if (late > slot + 1 && !lateWarned) {
-        lateWarned = true;
-        opts.warn(`a sample took longer than the interval (${interval} s): samples are taken as often as they can be`);
-      }
-      slot = Math.max(slot + 1, late);
-      if (duration !== null && slot * interval > duration + 1e-9) break;
-      const wait = start + slot * interval * 1000 - Date.now();
-      if (wait > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, wait);
-          wake.resolve = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-      if (wake.stop) break;
-    }
-    if (wake.stop) stopped = 'signal';
-    const summary = summarize(rec, access, idleMethod, interval, stopped);
+    await recordSamples(opts, rec, first, cgroupDir, trigger, wake, (why) => (end.stopped = why));
+    if (wake.stop) end.stopped = 'signal';
+    const summary = summarize(rec, access, idleMethod, interval, trigger !== null, end.stopped);
     writer.addSummary(summary);
     writer.finish();
+    if (end.stopped === 'stop command') trigger!.acknowledge('ack stop');
     return summary;
   } catch (e) {
     writer.abort();
     throw e;
   } finally {
     onStopRequest(null);
+    if (trigger) {
+      // commands that came too late get an answer, so that no script waits for one forever
+      while (trigger.take()) trigger.acknowledge('error the recording has ended');
+      trigger.close();
+    }
     rec.close();
     access.phys?.close();
     access.kcore?.close();
   }
 }
 
-function summarize(rec: Recording, access: PhysicalAccess, idleMethod: IdleMethod, interval: number | null, stopped: CaptureSummary['stopped']): CaptureSummary {
+/**
+ * The samples of a capture: the first at once, then at each slot of the interval grid and on
+ * each trigger command, until a limit, a stop, or (with --pid) every target gone.
+ */
+async function recordSamples(
+  opts: CaptureOptions,
+  rec: Recording,
+  first: number[],
+  cgroupDir: string | null,
+  trigger: SampleTrigger | null,
+  wake: { stop: boolean; resolve: () => void },
+  stop: (why: NonNullable<CaptureSummary['stopped']>) => void,
+): Promise<void> {
+  const { interval, duration, samples } = opts.schedule;
+  const start = Date.now();
+  /** the next slot of the interval grid (slot k is due k × interval after the first sample) */
+  let slot = 1;
+  let lateWarned = false;
+  /** the sample about to be taken answers a trigger's "sample" */
+  let requested = false;
+  for (let index = 0; ; index++) {
+    const pids = index === 0 ? first : currentTargets(opts.targets, cgroupDir);
+    // --pid targets all gone: one more sample records their pages as gone, then the end
+    const allGone = index > 0 && pids.length === 0 && !cgroupDir && !opts.targets.all;
+    const time = index === 0 ? 0 : (Date.now() - start) / 1000;
+    const freezer = opts.freeze && pids.length ? Freezer.freeze(pids, cgroupDir) : null;
+    try {
+      freezer?.warnings.forEach(opts.warn);
+      if (freezer) testPause();
+      const figures = await rec.sample(pids, time);
+      opts.onSample?.(figures);
+    } finally {
+      freezer?.thaw();
+    }
+    if (requested) trigger!.acknowledge(`ack ${index}`);
+    if (allGone) return stop('targets exited');
+    if (!overTime(opts.schedule) || wake.stop) return;
+    if (samples !== null && index + 1 >= samples) return;
+    if (interval !== null) {
+      // slots that passed while this sample was taken: an interval sample skips them (never
+      // bunches them), a requested one stands for them
+      const passed = Math.floor((Date.now() - start) / 1000 / interval) + 1;
+      if (!requested && index > 0) {
+        if (passed > slot + 1 && !lateWarned) {
+          lateWarned = true;
+          opts.warn(`a sample took longer than the interval (${interval} s): samples are taken as often as they can be`);
+        }
+        slot = Math.max(slot + 1, passed);
+      } else slot = Math.max(slot, passed);
+      if (duration !== null && slot * interval > duration + 1e-9) return;
+    }
+    const deadline = interval !== null ? start + slot * interval * 1000 : duration !== null ? start + duration * 1000 : null;
+    const why = await nextWake(deadline, trigger, wake);
+    if (why === 'stop') return;
+    if (why === 'timer') {
+      if (interval === null) return; // --duration without an interval: time is up
+      requested = false;
+      continue;
+    }
+    if (trigger!.take() === 'stop') return stop('stop command');
+    requested = true;
+  }
+}
+
+/** Waits for the deadline, a trigger command or a stop request, whichever comes first. */
+async function nextWake(deadline: number | null, trigger: SampleTrigger | null, wake: { stop: boolean; resolve: () => void }): Promise<'timer' | 'trigger' | 'stop'> {
+  if (wake.stop) return 'stop';
+  if (trigger?.pending) return 'trigger';
+  const wait = deadline === null ? null : deadline - Date.now();
+  if (wait !== null && wait <= 0) return 'timer';
+  const pending = trigger?.whenPending() ?? null;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise<'timer' | 'trigger' | 'stop'>((resolve) => {
+      if (wait !== null) timer = setTimeout(() => resolve('timer'), wait);
+      wake.resolve = () => resolve('stop');
+      pending?.promise.then(() => resolve('trigger'));
+    });
+  } finally {
+    clearTimeout(timer);
+    pending?.cancel();
+    wake.resolve = () => {};
+  }
+}
+
+function summarize(rec: Recording, access: PhysicalAccess, idleMethod: IdleMethod, interval: number | null, triggered: boolean, stopped: CaptureSummary['stopped']): CaptureSummary {
   const processes = rec.processes.all.map((p) => p.stats);
   const fromKcore = processes.reduce((a, p) => a + p.from_kcore, 0);
   const fromMem = processes.reduce((a, p) => a + p.from_pid_mem, 0);
@@ -229,6 +296,7 @@ function summarize(rec: Recording, access: PhysicalAccess, idleMethod: IdleMetho
     shared_references: last?.shared_references ?? 0,
     idle_method: idleMethod,
     interval,
+    triggered,
     samples: rec.samples,
     stopped,
   };

@@ -1,6 +1,7 @@
 /** `zswap-dedup capture`: live process memory → capture or trace file. */
 import { capture, type CaptureSummary, type IdleChoice, type SampleSchedule } from '../capture/capture.js';
 import type { SampleFigures } from '../capture/recording.js';
+import { parseTriggerPaths } from '../capture/sample-trigger.js';
 import { renderTable } from '../report/text-layout.js';
 import { EXIT_OK, InputError } from '../util/errors.js';
 import { parseIntIn, parsePid, parseSeconds } from './parse.js';
@@ -22,6 +23,7 @@ export interface CaptureFlags {
   interval?: string;
   duration?: string;
   samples?: string;
+  trigger?: string;
   idle?: IdleChoice;
   progress?: boolean;
 }
@@ -29,15 +31,16 @@ export interface CaptureFlags {
 export const IDLE_CHOICES: readonly IdleChoice[] = ['auto', 'page_idle', 'soft_dirty', 'none'];
 
 function schedule(flags: CaptureFlags): SampleSchedule {
-  if (flags.interval === undefined) {
-    if (flags.duration !== undefined || flags.samples !== undefined) throw new InputError(null, '--duration and --samples need --interval (the time between samples)');
-    if (flags.idle !== undefined && flags.idle !== 'auto') throw new InputError(null, '--idle needs --interval: idle ages come from comparing samples');
+  if (flags.interval === undefined && flags.trigger === undefined) {
+    if (flags.duration !== undefined || flags.samples !== undefined) throw new InputError(null, '--duration and --samples need --interval (the time between samples) or --trigger');
+    if (flags.idle !== undefined && flags.idle !== 'auto') throw new InputError(null, '--idle needs --interval or --trigger: idle ages come from comparing samples');
     return { interval: null, duration: null, samples: null };
   }
   return {
-    interval: parseSeconds('--interval', flags.interval),
+    interval: flags.interval === undefined ? null : parseSeconds('--interval', flags.interval),
     duration: flags.duration === undefined ? null : parseSeconds('--duration', flags.duration),
     samples: flags.samples === undefined ? null : parseIntIn('--samples', flags.samples, 1, 2 ** 31 - 1),
+    trigger: flags.trigger === undefined ? null : parseTriggerPaths(flags.trigger),
   };
 }
 
@@ -63,7 +66,7 @@ export async function captureFromFlags(flags: CaptureFlags, log: WarningLog | nu
     tool: `${TOOL.name} ${TOOL.version}`,
     warn: (m) => say(`zswap-dedup: warning: ${m}\n`),
     onProgress: (pages) => progress.update(0, 0, pages),
-    onSample: plan.interval === null ? undefined : (f) => {
+    onSample: plan.interval === null && !plan.trigger ? undefined : (f) => {
       progress.done();
       say(describeSample(f));
     },
@@ -103,7 +106,8 @@ export function describeCapture(s: CaptureSummary): string {
       String(p.unreadable),
     ]);
   }
-  const over = s.interval === null ? '' : `recorded ${s.samples.length} samples ${s.interval} s apart${s.stopped ? ` (stopped early: ${s.stopped})` : ''}; idle ages by ${IDLE_NAMES[s.idle_method]}\n`;
+  const when = s.interval === null ? 'on request' : `${s.interval} s apart${s.triggered ? ' and on request' : ''}`;
+  const over = s.interval === null && !s.triggered ? '' : `recorded ${s.samples.length} samples ${when}${s.stopped ? ` (stopped early: ${s.stopped})` : ''}; idle ages by ${IDLE_NAMES[s.idle_method]}\n`;
   return (
     over +
     `captured ${s.pages} pages from ${s.processes.length} process(es); contents from ${CONTENT_FROM[s.content_from]}` +

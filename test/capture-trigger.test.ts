@@ -1,0 +1,153 @@
+/**
+ * `capture --trigger CTL,ACK`: samples at the moments a workload asks for, and only then. The
+ * Python churn workload takes a step, the test writes "sample" to CTL and waits for "ack N" on
+ * ACK before the next step: every sample holds exactly one step's events, however slow the
+ * machine. Unknown commands are answered with an error line, "stop" ends the recording and
+ * keeps the file, and a path that is no named pipe is a one-line error before anything is written.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { after, test, type TestContext } from 'node:test';
+import { PAGE_SIZE } from '../src/model/kernel.js';
+import { openTimeline } from '../src/timeline/open-timeline.js';
+import { EventBatch, PAGE_EVENT, PAGE_EVENT_NAMES } from '../src/timeline/timeline.js';
+import { runCli } from './helpers/cli.js';
+import { BIN, ROOT } from './helpers/paths.js';
+import { tmpDir } from './helpers/tmp.js';
+
+const N = 64;
+const dir = tmpDir();
+const running: ChildProcess[] = [];
+after(() => running.forEach((c) => c.kill('SIGKILL')));
+
+function mkfifo(name: string): string {
+  const p = path.join(dir, name);
+  const r = spawnSync('mkfifo', [p]);
+  assert.equal(r.status, 0, String(r.stderr));
+  return p;
+}
+
+/** a line-by-line conversation: send a line, get the next line that matches */
+function lines(input: NodeJS.ReadableStream, want: RegExp): () => Promise<string> {
+  const rl = readline.createInterface({ input });
+  const queue: string[] = [];
+  const waiting: ((l: string) => void)[] = [];
+  rl.on('line', (l) => {
+    if (!want.test(l)) return;
+    const w = waiting.shift();
+    if (w) w(l);
+    else queue.push(l);
+  });
+  return () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiting.push(r)));
+}
+
+/** the tag of a workload page (its 16-byte marker "<TAG>-<index>-" over the whole page), else null */
+function markerTag(page: Buffer): string | null {
+  const head = page.toString('latin1', 0, 16);
+  if (!/^[A-Z]{7}-\d{7}-$/.test(head) || !page.equals(Buffer.from(head.repeat(PAGE_SIZE / 16), 'latin1'))) return null;
+  return head.slice(0, 7);
+}
+
+test('--trigger: one sample per request, each with exactly the events of the step before it; stop keeps the file', { timeout: 120_000 }, async (t: TestContext) => {
+  if (process.getuid?.() !== 0 || process.platform !== 'linux') return t.skip('live capture needs root on Linux');
+  const ctl = mkfifo('ctl');
+  const ack = mkfifo('ack');
+  const w = spawn('python3', [path.join(ROOT, 'test', 'workloads', 'churn.py')], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, CHURN_PAGES: String(N) } });
+  running.push(w);
+  const okLine = lines(w.stdout!, /^ok /);
+  const step = async (cmd: string) => {
+    w.stdin!.write(cmd + '\n');
+    return okLine();
+  };
+  const out = path.join(dir, 'steps.zsdc');
+  const pids = [w.pid!];
+  w.stdin!.write('start\n');
+  const started = new Promise<string>((resolve) => {
+    let text = '';
+    w.stdout!.on('data', (d) => {
+      text += String(d);
+      if (/^ok start/m.test(text)) resolve(text);
+    });
+  });
+  pids.push(Number(/child (\d+)/.exec(await started)![1]));
+  await okLine();
+  const cap = spawn(process.execPath, [BIN, 'capture', '-p', String(pids[0]), '-p', String(pids[1]), '--trigger', `${ctl},${ack}`, '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  running.push(cap);
+  let stderr = '';
+  cap.stderr!.on('data', (d) => (stderr += String(d)));
+  const exited = new Promise<number | null>((r) => cap.on('exit', r));
+  const ackLine = lines(fs.createReadStream(ack), /./);
+  const request = async (command: string) => {
+    await fs.promises.writeFile(ctl, command + '\n');
+    return ackLine();
+  };
+
+  const STEPS = ['child-write 20', 'parent-write 10', 'alloc-b', 'free-b', 'child-exit'];
+  // the first request waits for the first sample (taken at start) and takes the second: nothing changed in between
+  assert.equal(await request('sample'), 'ack 1');
+  for (const [i, s] of STEPS.entries()) {
+    await step(s);
+    assert.equal(await request('sample'), `ack ${i + 2}`, s);
+  }
+  assert.equal(await request('rewind'), 'error unknown command: rewind');
+  assert.equal(await request('stop'), 'ack stop');
+  assert.equal(await exited, 0, stderr);
+  assert.match(stderr, new RegExp(`recorded ${STEPS.length + 2} samples on request \\(stopped early: stop command\\)`));
+  assert.match(stderr, /'rewind' is no command/);
+
+  const tl = openTimeline([out], 'auto');
+  const batch = new EventBatch();
+  const keyTag = new Map<number, string>();
+  const perSample: Record<string, number>[] = [];
+  for (let s = tl.nextSample(); s; s = tl.nextSample()) {
+    const seen: Record<string, number> = {};
+    for (let n = tl.read(batch); n > 0; n = tl.read(batch)) {
+      for (let i = 0; i < n; i++) {
+        const key = batch.key[i];
+        const ev = batch.event[i];
+        if (ev === PAGE_EVENT.APPEAR || ev === PAGE_EVENT.CHANGE) {
+          const tag = markerTag(batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
+          if (tag) keyTag.set(key, tag);
+          else keyTag.delete(key);
+        }
+        const tag = keyTag.get(key);
+        if (!tag) continue;
+        const label = `${PAGE_EVENT_NAMES[ev as 1]} ${tag}`;
+        seen[label] = (seen[label] ?? 0) + 1;
+        if (ev === PAGE_EVENT.GONE) keyTag.delete(key);
+      }
+    }
+    perSample.push(seen);
+  }
+  tl.close();
+  assert.deepEqual(perSample, [
+    { 'appear ZSDCHRN': N },
+    {}, // requested at once: nothing happened since the first sample
+    { 'appear CHILDPG': 20 },
+    { 'appear PARENTW': 10 },
+    { 'appear BUFFERB': N },
+    { 'gone BUFFERB': N },
+    { 'gone CHILDPG': 20, 'gone ZSDCHRN': 10 },
+  ]);
+  w.stdin!.end('exit\n');
+});
+
+test('--trigger with a path that is no named pipe: one line, exit 2, no output file', () => {
+  const plain = path.join(dir, 'plain-file');
+  fs.writeFileSync(plain, '');
+  const out = path.join(dir, 'never.zsdc');
+  for (const [arg, why] of [
+    [plain, /not a named pipe \(create one with mkfifo\)/],
+    [path.join(dir, 'missing'), /no such named pipe/],
+    [`${mkfifo('ctl2')},`, /CTL or CTL,ACK/],
+  ] as const) {
+    const r = runCli(['capture', '-p', String(process.pid), '--trigger', arg, '-o', out]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, why);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.equal(fs.existsSync(out), false);
+  }
+});
