@@ -103,3 +103,13 @@ test('a page in transit (migration entry) keeps its key and place; gone keys are
   ]);
   assert.deepEqual(same.keys, [[0], [1]]);
 });
+
+test('freed keys are reused from the next sample on, lowest first, in walk order', () => {
+  const page = (vpage: number, frame: number): Where => [1, vpage, FRAME, frame];
+  const { keys } = run([
+    [page(100, 10), page(101, 11), page(102, 12), page(103, 13), page(104, 14)],
+    [page(100, 10), page(104, 14)], // 101..103 freed: keys 1, 2, 3
+    [page(100, 10), page(101, 21), page(102, 22), page(103, 23), page(104, 14), page(105, 25)],
+  ]);
+  assert.deepEqual(keys, [[0, 1, 2, 3, 4], [0, 4], [0, 1, 2, 3, 4, 5]]);
+});

@@ -22,7 +22,7 @@
  * A copy-on-write break is rule 1 for the side that kept the frame and "new page" for the
  * writer. A process is told apart from a later one with the same PID by its start time. Keys of
  * pages no virtual page holds any more are GONE; their numbers are reused from the next sample
- * on. Locations that are neither frames nor swap slots (migration, hwpoison, device and marker
+ * on, lowest first. Locations that are neither frames nor swap slots (migration, hwpoison, device and marker
  * entries: swap types ≥ FIRST_SPECIAL_SWAP_TYPE) are in transit: the page keeps its key and
  * state until a later sample finds it again.
  */
@@ -251,7 +251,12 @@ export class PageIdentity {
       this.prevVirt.set(walk.proc[i], walk.vpage[i], k);
       if (walk.kind[i] === LOC.FRAME || walk.kind[i] === LOC.SWAP) this.prevLoc.set(walk.kind[i], walk.loc[i], k);
     }
-    this.free.push(...this.freeNext);
+    // lowest first: new pages take freed keys in walk order, so within a sample key order stays
+    // address order (the order a replay takes a sample's stores and frees in)
+    if (this.freeNext.length) {
+      this.free.push(...this.freeNext);
+      this.free.sort((a, b) => b - a);
+    }
     this.freeNext = [];
   }
 }
