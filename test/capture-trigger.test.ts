@@ -95,7 +95,7 @@ test('--trigger: one sample per request, each with exactly the events of the ste
   assert.equal(await request('rewind'), 'error unknown command: rewind');
   assert.equal(await request('stop'), 'ack stop');
   assert.equal(await exited, 0, stderr);
-  assert.match(stderr, new RegExp(`recorded ${STEPS.length + 2} samples on request \\(stopped early: stop command\\)`));
+  assert.match(stderr, new RegExp(`recorded ${STEPS.length + 2} samples on request \\(ended by "stop"\\)`));
   assert.match(stderr, /'rewind' is no command/);
 
   const tl = openTimeline([out], 'auto');

@@ -3,7 +3,7 @@
  * zswap-churn: a scripted multi-phase workload whose every zswap event is
  * known, for proving the analyzer's replay over time against the kernel.
  *
- * Usage: zswap-churn PAGESET SCRIPT
+ * Usage: zswap-churn [-t CTL,ACK] PAGESET SCRIPT
  *
  * PAGESET is a file of whole 4 KiB pages.  Two processes take part: process 0
  * (this one) and process 1 (forked before anything is mapped, so that no
@@ -27,9 +27,17 @@
  *   phase NAME         print the counters, prefixed by "phase NAME"
  *   step NAME          the same without the zsmalloc classes
  *
+ * With -t, a recording runs beside it (`zswap-dedup capture --trigger
+ * CTL,ACK`): the first line on stdout is "pids P0 P1", and after printing the
+ * counters of each "phase" the workload writes "sample" to the named pipe CTL
+ * and waits for the recording's "ack N" on ACK, so that the sample sees
+ * exactly the state the phase left; at the end of the script it writes
+ * "stop" and waits for "ack stop" (the recording is complete).
+ *
  * Counters: every file of /sys/kernel/debug/zswap ("zswap.NAME VALUE"), the
- * swap lines of /proc/vmstat ("vmstat.NAME VALUE") and each line of the zswap
- * pool's /sys/kernel/debug/zsmalloc/<pool>/classes ("zsmalloc LINE").
+ * swap and global-reclaim lines of /proc/vmstat ("vmstat.NAME VALUE") and
+ * each line of the zswap pool's /sys/kernel/debug/zsmalloc/<pool>/classes
+ * ("zsmalloc LINE").
  * Anything that fails ends the program with a message and status 1.
  */
 #define _GNU_SOURCE
@@ -55,6 +63,8 @@ static unsigned char *pageset;
 static unsigned long pageset_pages;
 static unsigned char *region;
 static unsigned long region_pages;
+/* -t: the recording's named pipes (-1: none) */
+static int trigger_ctl = -1, trigger_ack = -1;
 
 static void die(const char *what)
 {
@@ -168,7 +178,8 @@ static void print_counters(const char *name, int classes)
 	char path[512], line[512];
 	static const char * const swap[] = {
 		"pswpin", "pswpout", "zswpin", "zswpout", "zswpwb",
-		"swpin_zero", "swpout_zero", NULL
+		"swpin_zero", "swpout_zero", "pgscan_kswapd", "pgscan_direct",
+		NULL
 	};
 	const char * const *s;
 	struct dirent *d;
@@ -209,6 +220,47 @@ static void print_counters(const char *name, int classes)
 end:
 	printf("end %s\n", name);
 	fflush(stdout);
+}
+
+/* Ask the recording for COMMAND and wait for its answer, "ack ..." */
+static void trigger(const char *command)
+{
+	char answer[64];
+	size_t n = 0;
+
+	if (write(trigger_ctl, command, strlen(command)) != (ssize_t)strlen(command) ||
+	    write(trigger_ctl, "\n", 1) != 1)
+		die("the CTL pipe");
+	for (;;) {
+		if (read(trigger_ack, answer + n, 1) != 1)
+			die("the ACK pipe");
+		if (answer[n] == '\n' || n == sizeof(answer) - 2)
+			break;
+		n++;
+	}
+	answer[n] = 0;
+	if (strncmp(answer, "ack ", 4)) {
+		errno = EPROTO;
+		die(answer);
+	}
+}
+
+/* -t CTL,ACK: opening CTL waits for the recording to open it */
+static void open_trigger(char *arg)
+{
+	char *ack = strchr(arg, ',');
+
+	if (!ack) {
+		errno = EINVAL;
+		die("-t CTL,ACK");
+	}
+	*ack++ = 0;
+	trigger_ctl = open(arg, O_WRONLY);
+	if (trigger_ctl < 0)
+		die(arg);
+	trigger_ack = open(ack, O_RDONLY);
+	if (trigger_ack < 0)
+		die(ack);
 }
 
 static unsigned char *region_page(unsigned long i)
@@ -315,10 +367,15 @@ int main(int argc, char **argv)
 	cpu_set_t cpu0;
 	pid_t pid;
 	FILE *script;
-	char ack;
+	char ack, *trigger_arg = NULL;
 
+	if (argc == 5 && !strcmp(argv[1], "-t")) {
+		trigger_arg = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: zswap-churn PAGESET SCRIPT\n");
+		fprintf(stderr, "usage: zswap-churn [-t CTL,ACK] PAGESET SCRIPT\n");
 		return 2;
 	}
 	CPU_ZERO(&cpu0);
@@ -341,6 +398,11 @@ int main(int argc, char **argv)
 	}
 	close(to_child[0]);
 	close(from_child[1]);
+	if (trigger_arg) {
+		printf("pids %d %d\n", getpid(), pid);
+		fflush(stdout);
+		open_trigger(trigger_arg);
+	}
 
 	while (fgets(line, sizeof(line), script)) {
 		line[strcspn(line, "\n")] = 0;
@@ -348,6 +410,8 @@ int main(int argc, char **argv)
 			continue;
 		if (!strncmp(line, "phase ", 6) || !strncmp(line, "step ", 5)) {
 			print_counters(strchr(line, ' ') + 1, line[0] == 'p');
+			if (line[0] == 'p' && trigger_ctl >= 0)
+				trigger("sample");
 			continue;
 		}
 		if (!strcmp(line, "compact")) {
@@ -384,5 +448,7 @@ int main(int argc, char **argv)
 			die("process 1 failed");
 	}
 	fclose(script);
+	if (trigger_ctl >= 0)
+		trigger("stop");
 	return 0;
 }

@@ -107,7 +107,7 @@ export function describeCapture(s: CaptureSummary): string {
     ]);
   }
   const when = s.interval === null ? 'on request' : `${s.interval} s apart${s.triggered ? ' and on request' : ''}`;
-  const over = s.interval === null && !s.triggered ? '' : `recorded ${s.samples.length} samples ${when}${s.stopped ? ` (stopped early: ${s.stopped})` : ''}; idle ages by ${IDLE_NAMES[s.idle_method]}\n`;
+  const over = s.interval === null && !s.triggered ? '' : `recorded ${s.samples.length} samples ${when}${s.stopped === 'stop command' ? ' (ended by "stop")' : s.stopped ? ` (stopped early: ${s.stopped})` : ''}; idle ages by ${IDLE_NAMES[s.idle_method]}\n`;
   return (
     over +
     `captured ${s.pages} pages from ${s.processes.length} process(es); contents from ${CONTENT_FROM[s.content_from]}` +

@@ -47,7 +47,7 @@ export interface TimeSeriesDocument {
     identity: 'bytes' | 'fingerprint128';
     pool_limit: { max_pages: number; accept_threshold_pages: number } | null;
     /** the dedup series the replica follows (kernel/patches/) */
-    dedup_series: 'v1';
+    dedup_series: 'v2';
   };
   inputs: { path: string; format: string; idle_method: IdleMethod; info: Record<string, unknown> }[];
   samples: SampleFigures[];
@@ -106,7 +106,7 @@ export function buildTimeSeries(
       hash_bits: o.hashBits,
       identity: outcome.fingerprintIdentity ? 'fingerprint128' : 'bytes',
       pool_limit: o.limit ? { max_pages: o.limit.maxPages, accept_threshold_pages: o.limit.acceptThresholdPages } : null,
-      dedup_series: 'v1',
+      dedup_series: 'v2',
     },
     inputs: inputs.map((i) => ({ path: i.path, format: i.format, idle_method: i.idleMethod, info: i.info })),
     samples: outcome.samples,

@@ -40,8 +40,16 @@ export interface ChurnPlan {
   timeline(): ArraySample[];
 }
 
+export interface ChurnPlanOptions {
+  /** pool-limit and swapout-second page by page, the counters after each page (default true) */
+  steps?: boolean;
+  /** compact after swapout-second instead of before fill-more (default false) */
+  compactLate?: boolean;
+}
+
 /** every 5th corpus page, shuffled: zero, same-filled, text, binary and incompressible pages among them */
-export function churnPlan(corpus: Corpus): ChurnPlan {
+export function churnPlan(corpus: Corpus, o: ChurnPlanOptions = {}): ChurnPlan {
+  const steps = o.steps ?? true;
   const parts: Buffer[] = [];
   for (let i = 0; i < corpus.count && parts.length < 1100; i += 5) parts.push(corpus.pages.subarray(i * PAGE, (i + 1) * PAGE));
   const pageSet = Buffer.concat(shuffled(parts, 10));
@@ -55,6 +63,19 @@ export function churnPlan(corpus: Corpus): ChurnPlan {
     const event = { fill: PAGE_EVENT.APPEAR, out: PAGE_EVENT.SWAPPED, outw: PAGE_EVENT.SWAPPED, in: PAGE_EVENT.SWAPPED_IN, free: PAGE_EVENT.GONE }[verb]!;
     const events = Array.from({ length: n }, (_, i) => ({ key: keyOf(proc, first + i), event, src: src === undefined ? undefined : src + i }));
     current.push({ line: `${verb} ${proc} ${first} ${n}${src === undefined ? '' : ` ${src}`}`, events });
+  };
+  /** swap out page by page, waiting for the shrink worker after each refused store; with steps the counters after each page */
+  const outw = (proc: number, first: number, n: number, name: string) => {
+    if (!steps) cmd('outw', proc, first, n);
+    for (let i = 0; steps && i < n; i++) {
+      cmd('outw', proc, first + i, 1);
+      if (i < n - 1) phase(`${name}.${i}`, true);
+    }
+    phase(name);
+  };
+  const compact = () => {
+    current.push({ line: 'compact', events: [] });
+    phase('compact');
   };
   current.push({ line: `region 0 ${REGION[0]}`, events: [] }, { line: `region 1 ${REGION[1]}`, events: [] });
   phase('boot');
@@ -72,21 +93,12 @@ export function churnPlan(corpus: Corpus): ChurnPlan {
   phase('refill');
   cmd('out', 0, 100, 100);
   phase('swapout-duplicates');
-  current.push({ line: 'compact', events: [] });
-  phase('compact');
+  if (!o.compactLate) compact();
   cmd('fill', 0, 300, 700, 400);
   phase('fill-more');
-  // page by page, the counters after each (a "step": without the zsmalloc classes)
-  for (let i = 0; i < 700; i++) {
-    cmd('outw', 0, 300 + i, 1);
-    if (i < 699) phase(`pool-limit.${i}`, true);
-  }
-  phase('pool-limit');
-  for (let i = 0; i < 100; i++) {
-    cmd('outw', 1, i, 1);
-    if (i < 99) phase(`swapout-second.${i}`, true);
-  }
-  phase('swapout-second');
+  outw(0, 300, 700, 'pool-limit');
+  outw(1, 0, 100, 'swapout-second');
+  if (o.compactLate) compact();
   current.push({ line: 'exit 1', events: Array.from({ length: 100 }, (_, i) => ({ key: keyOf(1, i), event: PAGE_EVENT.GONE })) });
   phase('exit');
   const script = phases.map((p) => [...p.commands.map((c) => c.line), `${p.step ? 'step' : 'phase'} ${p.name}`].join('\n')).join('\n') + '\n';
