@@ -33,11 +33,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CompressorName } from '../src/compress/compressor.js';
-import { replayTimeline, type ReplicaFigures, type SampleFigures } from '../src/replay/timeline-replay.js';
-import { DEFAULT_METADATA_SIZES } from '../src/store/metadata.js';
+import { replayTimeline, type SampleFigures } from '../src/replay/timeline-replay.js';
 import { openTimeline } from '../src/timeline/open-timeline.js';
 import { BIN } from '../test/helpers/paths.js';
-import { churnBootParams, churnPlan, parseChurnOutput, type ChurnPhase, type ChurnPlan } from './lib/churn.js';
+import { churnBootParams, churnCounters, churnPlan, churnReplayOptions, classDifferences, parseChurnOutput, type ChurnPhase, type ChurnPlan } from './lib/churn.js';
 import { ensureDedupKernel } from './lib/dedup.js';
 import { ensureInitramfs, ensureKernel, REPO_ROOT, runJob, tail } from './lib/guest.js';
 import { loadCorpus } from './lib/pagesets.js';
@@ -107,44 +106,8 @@ function analyzeRecorded(run: RecordedRun, compressor: CompressorName): SampleFi
 
 /** the same file replayed in-process, told the sample at which the kernel compacted */
 async function replayToldCompaction(run: RecordedRun, compressor: CompressorName, compactSample: number): Promise<SampleFigures[]> {
-  const maxPages = Math.floor((run.memTotalKiB / 4 * MAX_POOL_PERCENT) / 100);
-  const out = await replayTimeline(openTimeline([run.file], 'auto'), {
-    compressors: [compressor],
-    chainSize: 8,
-    hash: 'xxh64',
-    hashBits: 64,
-    verify: true,
-    limit: { maxPages, acceptThresholdPages: Math.floor((maxPages * 90) / 100) },
-    metadata: DEFAULT_METADATA_SIZES,
-    threads: 1,
-    reclaim: { kind: 'recorded' },
-    compaction: { samples: [compactSample] },
-    classStats: true,
-  });
+  const out = await replayTimeline(openTimeline([run.file], 'auto'), churnReplayOptions(compressor, run.memTotalKiB, MAX_POOL_PERCENT, { samples: [compactSample] }));
   return out.samples;
-}
-
-/** kernel counter → replay figure after one phase */
-function expected(s: SampleFigures, r: ReplicaFigures, dedup: boolean): [string, number][] {
-  const want: [string, number][] = [
-    ['zswap.stored_pages', r.stored_pages],
-    ['zswap.pool_total_size', r.pool_pages * 4096],
-    ['zswap.written_back_pages', r.written_back],
-    ['zswap.reject_compress_fail', r.rejects.compress_fail],
-    ['zswap.reject_compress_poor', r.rejects.compress_poor],
-    ['zswap.reject_alloc_fail', r.rejects.alloc_fail],
-    ['zswap.reject_reclaim_fail', 0],
-    ['zswap.pool_limit_hit', r.pool_limit_hit],
-    ['vmstat.zswpout', r.stores],
-    ['vmstat.zswpin', r.loads],
-    ['vmstat.zswpwb', r.written_back],
-    ['vmstat.swpout_zero', s.pages.zeroSwapOuts],
-    ['vmstat.swpin_zero', s.pages.zeroSwapIns],
-  ];
-  if (dedup) {
-    want.push(['zswap.dedup_hits', r.dedup_hits], ['zswap.dedup_objects', r.dedup_objects], ['zswap.dedup_saved_bytes', r.dedup_saved_bytes], ['zswap.dedup_verify_fail', r.dedup_verify_fail], ['zswap.dedup_wb_skip', r.dedup_wb_skip]);
-  }
-  return want;
 }
 
 const replicaOf = (s: SampleFigures, dedup: boolean) => s.results.find((x) => x.dedup === dedup)!;
@@ -161,7 +124,7 @@ function compare(phases: ChurnPhase[], samples: SampleFigures[], dedup: boolean,
     const s = samples[i + 1];
     const r = replicaOf(s, dedup);
     const v = (k: string) => phase.values.get(k);
-    for (const [k, want] of expected(s, r, dedup)) {
+    for (const [k, want] of churnCounters(s, r, dedup)) {
       if (k === 'zswap.pool_total_size' && blindFrom !== null && i >= blindFrom) {
         const kernel = v(k)! / 4096;
         bounded.push(`${phase.name}: kernel ${kernel} pool pages, replay without compaction ${r.pool_pages}, packed ${r.packed_pool_pages}`);
@@ -170,15 +133,7 @@ function compare(phases: ChurnPhase[], samples: SampleFigures[], dedup: boolean,
       }
       if (v(k) !== want) diffs.push(`${phase.name}: ${k} kernel ${v(k)} replay ${want}`);
     }
-    for (const c of classes ? (r.classes ?? []) : []) {
-      const row = phase.classes.get(c.index);
-      const mine = [c.size, ...c.groups, c.objAllocated, c.objUsed, c.pagesUsed, c.pagesPerZspage, c.freeable];
-      if (!row) {
-        if (c.objAllocated > 0) diffs.push(`${phase.name}: class ${c.index} missing in the kernel's table`);
-        continue;
-      }
-      if (row.join(' ') !== mine.join(' ')) diffs.push(`${phase.name}: class ${c.index} kernel [${row.join(' ')}] replay [${mine.join(' ')}]`);
-    }
+    if (classes) diffs.push(...classDifferences(phase, r));
   });
   return { diffs, bounded };
 }

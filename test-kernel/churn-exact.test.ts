@@ -19,9 +19,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { CompressorName } from '../src/compress/compressor.js';
 import { replayTimeline, type SampleFigures } from '../src/replay/timeline-replay.js';
-import { DEFAULT_METADATA_SIZES } from '../src/store/metadata.js';
 import { ArrayTimeline } from '../test/helpers/array-timeline.js';
-import { churnPlan, runChurn, type ChurnPlan, type ChurnRun } from './lib/churn.js';
+import { churnCounters, churnPlan, churnReplayOptions, classDifferences, runChurn, type ChurnPlan, type ChurnRun } from './lib/churn.js';
 import { ensureDedupKernel } from './lib/dedup.js';
 import { ensureInitramfs, ensureKernel } from './lib/guest.js';
 import { loadCorpus } from './lib/pagesets.js';
@@ -31,60 +30,18 @@ const MEMORY_MIB = 256;
 const MAX_POOL_PERCENT = 1;
 
 async function replayPlan(plan: ChurnPlan, compressor: CompressorName, memTotalKiB: number): Promise<SampleFigures[]> {
-  const totalram = memTotalKiB / 4;
-  const maxPages = Math.floor((totalram * MAX_POOL_PERCENT) / 100);
-  const out = await replayTimeline(new ArrayTimeline(plan.timeline()), {
-    compressors: [compressor],
-    chainSize: 8,
-    hash: 'xxh64',
-    hashBits: 64,
-    verify: true,
-    limit: { maxPages, acceptThresholdPages: Math.floor((maxPages * 90) / 100) },
-    metadata: DEFAULT_METADATA_SIZES,
-    threads: 1,
-    reclaim: { kind: 'recorded' },
-    compaction: { samples: [plan.compactSample] },
-    classStats: true,
-  });
+  const out = await replayTimeline(new ArrayTimeline(plan.timeline()), churnReplayOptions(compressor, memTotalKiB, MAX_POOL_PERCENT, { samples: [plan.compactSample] }));
   return out.samples;
 }
 
-/** kernel counter → replay figure, for one phase */
+/** kernel counter → replay figure, for every phase */
 function compare(run: ChurnRun, samples: SampleFigures[], dedup: boolean): string[] {
   const diffs: string[] = [];
   run.phases.forEach((phase, i) => {
     const s = samples[i];
     const r = s.results.find((x) => x.dedup === dedup)!;
-    const v = (k: string) => phase.values.get(k);
-    const want: [string, number][] = [
-      ['zswap.stored_pages', r.stored_pages],
-      ['zswap.pool_total_size', r.pool_pages * 4096],
-      ['zswap.written_back_pages', r.written_back],
-      ['zswap.reject_compress_fail', r.rejects.compress_fail],
-      ['zswap.reject_compress_poor', r.rejects.compress_poor],
-      ['zswap.reject_alloc_fail', r.rejects.alloc_fail],
-      ['zswap.reject_reclaim_fail', 0],
-      ['zswap.pool_limit_hit', r.pool_limit_hit],
-      ['vmstat.zswpout', r.stores],
-      ['vmstat.zswpin', r.loads],
-      ['vmstat.zswpwb', r.written_back],
-      ['vmstat.swpout_zero', s.pages.zeroSwapOuts],
-      ['vmstat.swpin_zero', s.pages.zeroSwapIns],
-    ];
-    if (dedup) {
-      want.push(['zswap.dedup_hits', r.dedup_hits], ['zswap.dedup_objects', r.dedup_objects], ['zswap.dedup_saved_bytes', r.dedup_saved_bytes], ['zswap.dedup_verify_fail', r.dedup_verify_fail], ['zswap.dedup_wb_skip', r.dedup_wb_skip]);
-    }
-    for (const [k, expected] of want) if (v(k) !== expected) diffs.push(`${phase.name}: ${k} kernel ${v(k)} replay ${expected}`);
-    // a step (after one page of a page-by-page phase) prints no classes
-    for (const c of phase.classes.size ? (r.classes ?? []) : []) {
-      const row = phase.classes.get(c.index);
-      const mine = [c.size, ...c.groups, c.objAllocated, c.objUsed, c.pagesUsed, c.pagesPerZspage, c.freeable];
-      if (!row) {
-        if (c.objAllocated > 0) diffs.push(`${phase.name}: class ${c.index} missing in the kernel's table`);
-        continue;
-      }
-      if (row.join(' ') !== mine.join(' ')) diffs.push(`${phase.name}: class ${c.index} kernel [${row.join(' ')}] replay [${mine.join(' ')}]`);
-    }
+    for (const [k, expected] of churnCounters(s, r, dedup)) if (phase.values.get(k) !== expected) diffs.push(`${phase.name}: ${k} kernel ${phase.values.get(k)} replay ${expected}`);
+    diffs.push(...classDifferences(phase, r));
   });
   return diffs;
 }

@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { after, test, type TestContext } from 'node:test';
-import { PAGE_SIZE } from '../src/model/kernel.js';
 import { openTimeline } from '../src/timeline/open-timeline.js';
-import { EventBatch, IDLE_UNKNOWN, PAGE_EVENT, PAGE_EVENT_NAMES } from '../src/timeline/timeline.js';
+import { EventBatch, IDLE_UNKNOWN, PAGE_EVENT } from '../src/timeline/timeline.js';
+import { markedEventsPerSample } from './helpers/marked-events.js';
 import { BIN, ROOT } from './helpers/paths.js';
 import { tmpDir } from './helpers/tmp.js';
 
@@ -51,14 +51,6 @@ function churn(): { send: (cmd: string) => Promise<string>; proc: ChildProcess }
   };
 }
 
-/** which buffer page a content is: "<tag><index>" of its marker, or null for any other page */
-function marker(content: Buffer, i: number): string | null {
-  const page = content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-  const m = /^([A-Z]{7}-)(\d{7})-$/.exec(page.toString('latin1', 0, 16));
-  if (!m || !page.equals(Buffer.from(page.toString('latin1', 0, 16).repeat(256), 'latin1'))) return null;
-  return `${m[1]}${Number(m[2])}`;
-}
-
 const STEPS = ['child-write 20', 'parent-write 10', 'alloc-b', 'child-again 20', 'free-b', 'child-exit', 'alloc-c'];
 
 test('fork, copy-on-write, rewrite in place, allocate, free, exit: each sample records exactly what happened to the marked pages', { timeout: 180_000 }, async (t) => {
@@ -86,32 +78,9 @@ test('fork, copy-on-write, rewrite in place, allocate, free, exit: each sample r
   assert.match(stderr, /recorded 8 samples 2 s apart; idle ages by/);
 
   // per sample: events on marked pages, as "event tag" → count; keys followed across samples
-  const tl = openTimeline([out], 'auto');
-  const batch = new EventBatch();
-  const keyMarker = new Map<number, string>();
-  const perSample: Record<string, number>[] = [];
-  for (let s = tl.nextSample(); s; s = tl.nextSample()) {
-    const seen: Record<string, number> = {};
-    for (let n = tl.read(batch); n > 0; n = tl.read(batch)) {
-      for (let i = 0; i < n; i++) {
-        const key = batch.key[i];
-        const ev = batch.event[i];
-        let m: string | null;
-        if (ev === PAGE_EVENT.APPEAR || ev === PAGE_EVENT.CHANGE) {
-          m = marker(batch.content, i);
-          if (m) keyMarker.set(key, m);
-          else keyMarker.delete(key);
-        } else m = keyMarker.get(key) ?? null;
-        if (!m) continue;
-        const label = `${PAGE_EVENT_NAMES[ev as 1]} ${m.slice(0, 7)}`;
-        seen[label] = (seen[label] ?? 0) + 1;
-        if (ev === PAGE_EVENT.GONE) keyMarker.delete(key);
-      }
-    }
+  const perSample = markedEventsPerSample(out, (tl) => {
     assert.ok(tl.idleAges().subarray(0, tl.keyLimit).every((a) => a === IDLE_UNKNOWN), 'this host tracks no idle ages');
-    perSample.push(seen);
-  }
-  tl.close();
+  });
   assert.deepEqual(perSample, [
     { 'appear ZSDCHRN': N }, // one key per physical page, though parent and child both map them
     { 'appear CHILDPG': 20 }, // the child's copies; the parent keeps the original frames and keys

@@ -11,10 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { after, test, type TestContext } from 'node:test';
-import { PAGE_SIZE } from '../src/model/kernel.js';
-import { openTimeline } from '../src/timeline/open-timeline.js';
-import { EventBatch, PAGE_EVENT, PAGE_EVENT_NAMES } from '../src/timeline/timeline.js';
 import { runCli } from './helpers/cli.js';
+import { markedEventsPerSample } from './helpers/marked-events.js';
 import { BIN, ROOT } from './helpers/paths.js';
 import { tmpDir } from './helpers/tmp.js';
 
@@ -42,13 +40,6 @@ function lines(input: NodeJS.ReadableStream, want: RegExp): () => Promise<string
     else queue.push(l);
   });
   return () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiting.push(r)));
-}
-
-/** the tag of a workload page (its 16-byte marker "<TAG>-<index>-" over the whole page), else null */
-function markerTag(page: Buffer): string | null {
-  const head = page.toString('latin1', 0, 16);
-  if (!/^[A-Z]{7}-\d{7}-$/.test(head) || !page.equals(Buffer.from(head.repeat(PAGE_SIZE / 16), 'latin1'))) return null;
-  return head.slice(0, 7);
 }
 
 test('--trigger: one sample per request, each with exactly the events of the step before it; stop keeps the file', { timeout: 120_000 }, async (t: TestContext) => {
@@ -98,31 +89,7 @@ test('--trigger: one sample per request, each with exactly the events of the ste
   assert.match(stderr, new RegExp(`recorded ${STEPS.length + 2} samples on request \\(ended by "stop"\\)`));
   assert.match(stderr, /'rewind' is no command/);
 
-  const tl = openTimeline([out], 'auto');
-  const batch = new EventBatch();
-  const keyTag = new Map<number, string>();
-  const perSample: Record<string, number>[] = [];
-  for (let s = tl.nextSample(); s; s = tl.nextSample()) {
-    const seen: Record<string, number> = {};
-    for (let n = tl.read(batch); n > 0; n = tl.read(batch)) {
-      for (let i = 0; i < n; i++) {
-        const key = batch.key[i];
-        const ev = batch.event[i];
-        if (ev === PAGE_EVENT.APPEAR || ev === PAGE_EVENT.CHANGE) {
-          const tag = markerTag(batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
-          if (tag) keyTag.set(key, tag);
-          else keyTag.delete(key);
-        }
-        const tag = keyTag.get(key);
-        if (!tag) continue;
-        const label = `${PAGE_EVENT_NAMES[ev as 1]} ${tag}`;
-        seen[label] = (seen[label] ?? 0) + 1;
-        if (ev === PAGE_EVENT.GONE) keyTag.delete(key);
-      }
-    }
-    perSample.push(seen);
-  }
-  tl.close();
+  const perSample = markedEventsPerSample(out);
   assert.deepEqual(perSample, [
     { 'appear ZSDCHRN': N },
     {}, // requested at once: nothing happened since the first sample

@@ -13,6 +13,9 @@
  * out the second process the same way; it
  * exits (invalidations).
  */
+import type { CompressorName } from '../../src/compress/compressor.js';
+import type { CompactionModel, ReplicaFigures, SampleFigures, TimelineReplayOptions } from '../../src/replay/timeline-replay.js';
+import { DEFAULT_METADATA_SIZES } from '../../src/store/metadata.js';
 import { PAGE_EVENT, type PageEvent } from '../../src/timeline/timeline.js';
 import type { ArraySample } from '../../test/helpers/array-timeline.js';
 import { runJob } from './guest.js';
@@ -195,4 +198,60 @@ export async function runChurn(o: { kernel: string; initrd: string; compressor: 
   const mem = /MemTotal:\s+(\d+) kB/.exec(run.outputs['meminfo.txt']?.toString() ?? '');
   if (!mem) throw new Error(`no MemTotal from the guest\n${run.console.slice(-2000)}`);
   return { memTotalKiB: Number(mem[1]), phases: parseChurnOutput(run.outputs['churn.out']?.toString() ?? ''), console: run.console, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Replay options of the proofs: the guest's pool limit (max_pool_percent of its MemTotal, accept threshold 90 %), one compressor, class statistics. */
+export function churnReplayOptions(compressor: CompressorName, memTotalKiB: number, maxPoolPercent: number, compaction: CompactionModel): TimelineReplayOptions {
+  const maxPages = Math.floor((memTotalKiB / 4 * maxPoolPercent) / 100);
+  return {
+    compressors: [compressor],
+    chainSize: 8,
+    hash: 'xxh64',
+    hashBits: 64,
+    verify: true,
+    limit: { maxPages, acceptThresholdPages: Math.floor((maxPages * 90) / 100) },
+    metadata: DEFAULT_METADATA_SIZES,
+    threads: 1,
+    reclaim: { kind: 'recorded' },
+    compaction,
+    classStats: true,
+  };
+}
+
+/** kernel counter → the replay's figure for it, after one phase */
+export function churnCounters(s: SampleFigures, r: ReplicaFigures, dedup: boolean): [string, number][] {
+  const want: [string, number][] = [
+    ['zswap.stored_pages', r.stored_pages],
+    ['zswap.pool_total_size', r.pool_pages * 4096],
+    ['zswap.written_back_pages', r.written_back],
+    ['zswap.reject_compress_fail', r.rejects.compress_fail],
+    ['zswap.reject_compress_poor', r.rejects.compress_poor],
+    ['zswap.reject_alloc_fail', r.rejects.alloc_fail],
+    ['zswap.reject_reclaim_fail', 0],
+    ['zswap.pool_limit_hit', r.pool_limit_hit],
+    ['vmstat.zswpout', r.stores],
+    ['vmstat.zswpin', r.loads],
+    ['vmstat.zswpwb', r.written_back],
+    ['vmstat.swpout_zero', s.pages.zeroSwapOuts],
+    ['vmstat.swpin_zero', s.pages.zeroSwapIns],
+  ];
+  if (dedup) {
+    want.push(['zswap.dedup_hits', r.dedup_hits], ['zswap.dedup_objects', r.dedup_objects], ['zswap.dedup_saved_bytes', r.dedup_saved_bytes], ['zswap.dedup_verify_fail', r.dedup_verify_fail], ['zswap.dedup_wb_skip', r.dedup_wb_skip]);
+  }
+  return want;
+}
+
+/** every zsmalloc size class of the replica against the kernel's table after a phase (a step prints none) */
+export function classDifferences(phase: ChurnPhase, r: ReplicaFigures): string[] {
+  const diffs: string[] = [];
+  for (const c of phase.classes.size ? (r.classes ?? []) : []) {
+    const row = phase.classes.get(c.index);
+    const mine = [c.size, ...c.groups, c.objAllocated, c.objUsed, c.pagesUsed, c.pagesPerZspage, c.freeable];
+    if (!row) {
+      if (c.objAllocated > 0) diffs.push(`${phase.name}: class ${c.index} missing in the kernel's table`);
+      continue;
+    }
+    if (row.join(' ') !== mine.join(' ')) diffs.push(`${phase.name}: class ${c.index} kernel [${row.join(' ')}] replay [${mine.join(' ')}]`);
+  }
+  return diffs;
 }
