@@ -38,7 +38,7 @@ import { openTimeline } from '../src/timeline/open-timeline.js';
 import { BIN } from '../test/helpers/paths.js';
 import { churnBootParams, churnCounters, churnPlan, churnReplayOptions, classDifferences, parseChurnOutput, type ChurnPhase, type ChurnPlan } from './lib/churn.js';
 import { ensureDedupKernel } from './lib/dedup.js';
-import { ensureInitramfs, ensureKernel, REPO_ROOT, runJob, tail } from './lib/guest.js';
+import { CHROOT_SHARES, ensureInitramfs, ensureKernel, REPO_ROOT, runJob, tail } from './lib/guest.js';
 import { loadCorpus } from './lib/pagesets.js';
 
 const COMPRESSORS = (process.env.ZSWAP_CHURN_COMPRESSORS || 'lz4,zstd,lzo').split(',').filter(Boolean) as CompressorName[];
@@ -69,8 +69,8 @@ async function runRecorded(o: { kernel: string; initrd: string; compressor: stri
       'churn.txt': Buffer.from(o.plan.script),
       'churn-capture-job.sh': join(REPO_ROOT, 'kernel', 'guest', 'churn-capture-job.sh'),
     },
-    extraShares: [{ tag: 'host', hostPath: '/', readonly: true }],
-    script: `sh /job/churn-capture-job.sh '${REPO_ROOT.replace(/'/g, `'\\''`)}'\n`,
+    extraShares: CHROOT_SHARES,
+    script: 'sh /job/churn-capture-job.sh\n',
     timeoutMs: 900_000,
   });
   const mem = /MemTotal:\s+(\d+) kB/.exec(job.outputs['meminfo.txt']?.toString() ?? '');

@@ -1,15 +1,17 @@
 #!/bin/sh
-# churn-capture-job.sh REPO: the churn workload recorded by `zswap-dedup
-# capture --trigger` while it runs (test-kernel/capture-churn.test.ts).
+# churn-capture-job.sh: the churn workload recorded by `zswap-dedup capture
+# --trigger` while it runs (test-kernel/capture-churn.test.ts).
 #
 # Not part of the initramfs: the test hands it to the guest through the job
 # share (/job) with pageset.raw and churn.txt.  Needs the host root shared
-# read-only as "host" (mounted by /init at /host), the writable share "out"
-# and the swap disk /dev/vda.  REPO is the repository's path on the host.
+# read-only as "host" (mounted by /init at /host), the clone shared read-only
+# as "repo" (bound at /tmp/zswap-dedup inside the chroot), the writable share
+# "out" and the swap disk /dev/vda.
 #
 #   1. chroot setup as idle-capture-job.sh does (fresh proc, sysfs, devtmpfs
-#      and tmpfs inside /host; /out bound at /host/tmp/out), swap on, no swap
-#      readahead, MemTotal to /out/meminfo.txt;
+#      and tmpfs inside /host; /out bound at /host/tmp/out, /repo at
+#      /host/tmp/zswap-dedup), swap on, no swap readahead, MemTotal to
+#      /out/meminfo.txt;
 #   2. zswap-churn -t CTL,ACK runs the script in the memcg zswap-churn (the
 #      only one with zswap entries, as in churn-exact); it prints its two PIDs
 #      and its counters after every phase to /out/churn.out;
@@ -20,8 +22,9 @@
 # Exits non-zero, with the reason on stderr (the console), when a step fails;
 # a capture that fails ends the workload, which would wait for it forever.
 set -eu
-repo=$1
 root=/host
+# the clone, shared as "repo" and bound here inside the chroot (whatever its host path)
+repo=/tmp/zswap-dedup
 
 fail() {
 	echo "churn-capture-job: $*" >&2
@@ -36,6 +39,9 @@ mount -t devtmpfs devtmpfs "$root/dev"
 mount -t tmpfs tmpfs "$root/tmp"
 mkdir "$root/tmp/out"
 mount -o bind /out "$root/tmp/out"
+[ -f /repo/bin/zswap-dedup ] || fail "no /repo/bin/zswap-dedup: is the clone shared as 'repo'?"
+mkdir "$root$repo"
+mount -o bind /repo "$root$repo"
 
 mkswap /dev/vda >/dev/null
 swapon /dev/vda
