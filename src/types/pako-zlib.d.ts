@@ -1,4 +1,4 @@
-// The low-level zlib port inside pako 2.2.0 (CommonJS, untyped). Only what deflate.ts uses.
+// The low-level zlib port inside pako 2.2.0 (CommonJS, untyped). Only what test/helpers/pako-deflate.ts uses.
 declare module 'pako/lib/zlib/zstream.js' {
   class ZStream {
     input: Uint8Array | null;
