@@ -24,7 +24,7 @@ test('npm pack: the CLI, its WebAssembly, the schemas and every file the --help 
   const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const files = new Set((JSON.parse(r.stdout) as Pack[])[0].files.map((f) => f.path));
-  for (const f of ['bin/zswap-dedup', 'dist/src/cli/main.js', 'src/compress/wasm/kernel-lib.wasm', 'README.md', 'LICENSE']) {
+  for (const f of ['bin/zswap-dedup', 'dist/src/cli/main.js', 'src/compress/wasm/kernel-lib.wasm', 'src/compress/wasm/deflate.wasm', 'README.md', 'LICENSE']) {
     assert.ok(files.has(f), `${f} is not in the package`);
   }
   assert.deepEqual([...files].filter((f) => f.endsWith('.map')), []);

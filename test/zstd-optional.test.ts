@@ -15,7 +15,7 @@ import { tmpDir } from './helpers/tmp.js';
 
 const pkg = path.join(tmpDir(), 'zswap-dedup');
 fs.mkdirSync(path.join(pkg, 'node_modules'), { recursive: true });
-for (const part of ['bin', 'dist/src', 'src/compress/wasm/kernel-lib.wasm', 'package.json']) {
+for (const part of ['bin', 'dist/src', 'src/compress/wasm/kernel-lib.wasm', 'src/compress/wasm/deflate.wasm', 'package.json']) {
   fs.cpSync(path.join(ROOT, part), path.join(pkg, part), { recursive: true });
 }
 for (const dep of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
