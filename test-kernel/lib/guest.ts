@@ -106,6 +106,13 @@ export interface GuestOptions {
   memoryMiB?: number;
   /** vCPUs (`-smp`), each a host thread (`-accel tcg,thread=multi`); default GUEST_CPUS */
   cpus?: number;
+  /**
+   * QEMU `-icount` value (e.g. `shift=0,sleep=off`): guest time counts guest
+   * instructions (2^shift ns each), not host time, so times measured in the
+   * guest do not depend on host load.  Needs single-threaded TCG: the vCPUs
+   * then take turns on one host thread (no parallel execution).
+   */
+  icount?: string;
   /** raw disk images, attached as virtio-blk in order: /dev/vda, /dev/vdb, … */
   disks?: string[];
   /** 9p shares; the guest's /init mounts each at /<tag> */
@@ -162,7 +169,8 @@ export function qemuArgs(o: GuestOptions): string[] {
   const cmdline = ['console=ttyS0', 'panic=-1', 'oops=panic', 'loglevel=4', 'no_timer_check', 'rdinit=/init', ...(o.append ?? [])];
   const args = [
     '-nodefaults', '-no-user-config', '-no-reboot',
-    '-machine', 'pc', '-accel', 'tcg,thread=multi', '-smp', String(o.cpus ?? GUEST_CPUS),
+    '-machine', 'pc', '-accel', o.icount ? 'tcg,thread=single' : 'tcg,thread=multi', '-smp', String(o.cpus ?? GUEST_CPUS),
+    ...(o.icount ? ['-icount', o.icount] : []),
     '-m', String(o.memoryMiB ?? 512),
     '-display', 'none', '-serial', 'stdio', '-monitor', 'none',
     '-kernel', o.kernel, '-initrd', o.initrd, '-append', cmdline.join(' '),
