@@ -1,117 +1,190 @@
 /**
- * Cost of dedup: time per zswap store and per load with dedup off and on,
- * measured in one guest run per compressor (TCG timings are only comparable
- * within a run).  kernel/dedup/dedup-timing copies a page set into anonymous
- * memory, times MADV_PAGEOUT of it (one store per page, plus reclaim's own
- * work) and the read faults that bring it back (one load per page), for dedup
- * off and on, alternating, $ZSWAP_DEDUP_TIMING_ROUNDS rounds (default 5);
- * medians and minima (the least disturbed round: the host is shared) are
- * reported.  Two page sets, both with only pages every
- * compressor stores: "x1" (distinct pages: with dedup on every store is a
- * miss: hash, lookup, compress, object) and "x8" (each page 8 times: 7 of 8
- * stores are hits: hash, lookup, decompress, compare).  Each set runs with one
- * process and with one process per vCPU (GUEST_CPUS) storing and loading the
- * same pages at the same time: the SMP cost (contention on the index locks,
- * the objects' refcounts and the counters).  The kernel's own time per index
- * lookup (debugfs dedup_lookup_ns / dedup_lookups, CONFIG_ZSWAP_DEDUP_DEBUG)
- * is reported too.
+ * Cost of dedup on SMP: guest time per zswap store and per load, dedup off
+ * and on (the same kernel, the zswap.dedup knob), and the stock 6.12 kernel
+ * as the baseline.  kernel/dedup/dedup-timing copies a page set into
+ * anonymous memory, times MADV_PAGEOUT of it (one store per page, plus
+ * reclaim's own work) and the read faults that bring it back (one load per
+ * page), with one process and with one process per vCPU at once, in three
+ * layouts (the tool's header): "split" (no two processes store the same
+ * content: with dedup on every store is a miss), "held" (every process stores
+ * the whole set while a copy of it is held in zswap: every store is a hit,
+ * every load one of a shared object) and "same" (every process stores the
+ * whole set at once: one miss per content, the others hits, racing).
  *
- * Asserts only what must hold whatever the timing: every page was stored in
- * both modes.  The figures go to the cover letter and kernel/README-dedup.md.
- * Compressors: $ZSWAP_DEDUP_TIMING_COMPRESSORS (default lz4; CI time, see kernel/dedup/README.md).
+ * The guest runs under `-icount shift=0,sleep=off` (ICOUNT below): guest time
+ * advances one nanosecond per guest instruction, so a time measured in the
+ * guest is the number of instructions executed meanwhile on all vCPUs, the
+ * same whatever the host's load (TCG on a shared 2-core host made host-time
+ * figures useless: on/off ratios 0.21-4.56).  The vCPUs still take turns on
+ * one host thread: the SMP kernel paths (locks, atomics, per-CPU data, IPIs)
+ * run and are counted, but nothing runs in parallel, so cache-line bouncing
+ * and lock waits of real contention are not measured
+ * (ZSWAP_DEDUP_TIMING_ICOUNT=off runs multi-threaded TCG in host time for that,
+ * on a quiet host).  Reported: per configuration the median and the range of
+ * the time per page of the machine as a whole (first start to last end over
+ * all pages of all processes) over $ZSWAP_DEDUP_TIMING_ROUNDS rounds (default
+ * 5), and the kernel's own time per index lookup (debugfs dedup_lookup_ns /
+ * dedup_lookups, CONFIG_ZSWAP_DEDUP_DEBUG).
+ *
+ * Asserts only what must hold whatever the timing: every page is stored in
+ * every round, and dedup_hits moves by exactly what the layout implies (none
+ * with dedup off or for split, one per store for held, all stores but one per
+ * content for same).  The figures go to the cover letter and
+ * kernel/dedup/README.md.  Compressors: $ZSWAP_DEDUP_TIMING_COMPRESSORS
+ * (default lz4).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureInitramfs, GUEST_CPUS, runJob } from './lib/guest.js';
+import { ensureInitramfs, ensureKernel, GUEST_CPUS, runJob } from './lib/guest.js';
 import { dedupBootParams, ensureDedupKernel, ensureDedupTools } from './lib/dedup.js';
 import { timingSet } from './lib/dedup-pagesets.js';
+import { zswapBootParams } from './lib/measure.js';
 import { loadCorpus, type PageSet } from './lib/pagesets.js';
 
-// CI runs lz4 and 5 rounds (134 s at host load 17-23); the figures need a quiet host anyway:
-// ZSWAP_DEDUP_TIMING_COMPRESSORS=lz4,zstd,deflate ZSWAP_DEDUP_TIMING_ROUNDS=9 for the full table
 const COMPRESSORS = (process.env.ZSWAP_DEDUP_TIMING_COMPRESSORS || 'lz4').split(',').filter(Boolean);
 const ROUNDS = Number(process.env.ZSWAP_DEDUP_TIMING_ROUNDS || 5);
+const ICOUNT = process.env.ZSWAP_DEDUP_TIMING_ICOUNT === 'off' ? undefined : 'shift=0,sleep=off';
+
+type Layout = 'split' | 'held' | 'same';
+interface Config { layout: Layout; procs: number }
+
+const procsSet = [...new Set([1, GUEST_CPUS])];
+const DEDUP_CONFIGS: Config[] = [
+  ...procsSet.map((procs) => ({ layout: 'split' as const, procs })),
+  ...procsSet.map((procs) => ({ layout: 'held' as const, procs })),
+  ...(GUEST_CPUS > 1 ? [{ layout: 'same' as const, procs: GUEST_CPUS }] : []),
+];
+// without the series, held and same store exactly what split stores: only the page count differs
+const STOCK_CONFIGS: Config[] = procsSet.map((procs) => ({ layout: 'split' as const, procs }));
+
+interface Round { mode: string; store: number; load: number; stored: number; hits: number }
+interface ConfigRun { config: Config; held?: number; rounds: Round[]; lookupNs?: number }
 
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-describe('dedup cost: store and load time, off vs on, one guest run per compressor', { concurrency: 1 }, () => {
-  let kernel = '';
+const name = (c: Config): string => `${c.layout}/${c.procs}`;
+
+/** One guest run of dedup-timing over `configs`; returns each configuration's rounds. */
+async function timingRun(o: {
+  kernel: string; initrd: string; tools: string; set: PageSet; setFile: string;
+  append: string[]; modes: string; configs: Config[];
+}): Promise<{ runs: ConfigRun[]; text: string; seconds: number }> {
+  const d = '/sys/kernel/debug/zswap';
+  const lookups = `$(cat ${d}/dedup_lookups 2>/dev/null || echo 0) $(cat ${d}/dedup_lookup_ns 2>/dev/null || echo 0)`;
+  const run = await runJob({
+    kernel: o.kernel,
+    initrd: o.initrd,
+    memoryMiB: 512,
+    icount: ICOUNT,
+    append: o.append,
+    swapMiB: 64 * GUEST_CPUS,
+    swapHeader: true,
+    files: { 'dedup-timing': join(o.tools, 'dedup-timing'), 'set.raw': o.setFile },
+    script: [
+      'swapon /dev/vda || exit 1',
+      ...o.configs.map((c) => [
+        `echo "config ${name(c)} ${lookups}" >>/out/timing.txt`,
+        `/job/dedup-timing /job/set.raw ${ROUNDS} ${c.procs} ${o.modes} ${c.layout} >>/out/timing.txt || exit 1`,
+        `echo "lookups ${lookups}" >>/out/timing.txt`,
+      ].join('\n')),
+      '',
+    ].join('\n'),
+    timeoutMs: 900_000,
+  });
+  const text = run.outputs['timing.txt']?.toString() ?? '';
+  const runs: ConfigRun[] = [];
+  let current: ConfigRun | undefined;
+  let before = [0, 0];
+  for (const line of text.split('\n')) {
+    const c = /^config (\w+)\/(\d+) (\d+) (\d+)$/.exec(line);
+    if (c) {
+      current = { config: { layout: c[1] as Layout, procs: Number(c[2]) }, rounds: [] };
+      runs.push(current);
+      before = [Number(c[3]), Number(c[4])];
+      continue;
+    }
+    const l = /^lookups (\d+) (\d+)$/.exec(line);
+    if (l && current && Number(l[1]) > before[0]) current.lookupNs = (Number(l[2]) - before[1]) / (Number(l[1]) - before[0]);
+    const h = /^held (-?\d+)$/.exec(line);
+    if (h && current) current.held = Number(h[1]);
+    const m = /^round \d+ dedup (\S) store_ns \d+ load_ns \d+ span_store_ns (\d+) span_load_ns (\d+) stored (-?\d+) hits (-?\d+)$/.exec(line);
+    if (m && current) current.rounds.push({ mode: m[1], store: Number(m[2]), load: Number(m[3]), stored: Number(m[4]), hits: Number(m[5]) });
+  }
+  return { runs, text, seconds: run.durationMs / 1000 };
+}
+
+/** What every round must show, whatever the timing. */
+function checkRounds(r: ConfigRun | undefined, c: Config, modes: string, pages: number, text: string): ConfigRun {
+  assert.ok(r, `${name(c)} ran:\n${text}`);
+  assert.equal(r.rounds.length, ROUNDS * modes.length, `all rounds of ${name(c)} ran:\n${text}`);
+  const perStore = c.layout === 'split' ? pages : pages * c.procs;
+  if (c.layout === 'held') assert.equal(r.held, pages, `${name(c)}: the held copy stored, every page:\n${text}`);
+  for (const round of r.rounds) {
+    assert.equal(round.stored, perStore, `${name(c)} dedup ${round.mode}: every page stored in every round:\n${text}`);
+    const hits =
+      round.mode === '-' ? -1 :
+      round.mode === '0' || c.layout === 'split' ? 0 :
+      c.layout === 'held' ? pages * c.procs : pages * (c.procs - 1);
+    assert.equal(round.hits, hits, `${name(c)} dedup ${round.mode}: dedup_hits delta:\n${text}`);
+  }
+  return r;
+}
+
+describe('dedup cost on SMP: store and load time per page, off vs on vs stock', { concurrency: 1 }, () => {
+  let dedupKernel = '';
+  let stockKernel = '';
   let initrd = '';
   let tools = '';
   let dir = '';
-  let sets: { set: PageSet; file: string }[] = [];
+  let set: PageSet;
+  let setFile = '';
   const table: string[] = [];
 
   before(async () => {
-    kernel = await ensureDedupKernel();
+    stockKernel = await ensureKernel();
+    dedupKernel = await ensureDedupKernel();
     initrd = await ensureInitramfs();
     tools = await ensureDedupTools();
-    const corpus = loadCorpus();
     dir = mkdtempSync(join(tmpdir(), 'zswap-dedup-timing-'));
-    sets = [timingSet(corpus, 1024, 1), timingSet(corpus, 128, 8)].map((set) => {
-      const file = join(dir, `${set.name}.raw`);
-      writeFileSync(file, set.data);
-      return { set, file };
-    });
+    set = timingSet(loadCorpus(), 1024, 1);
+    setFile = join(dir, 'set.raw');
+    writeFileSync(setFile, set.data);
   });
 
   after(() => {
     if (table.length) {
-      console.log(`\nper page in µs, median (min) of ${ROUNDS} rounds; TCG, comparable only within a row's guest run:\n`
-        + `${'compressor/set/procs'.padEnd(22)}${['store off', 'store on', 'on/off', 'load off', 'load on', 'on/off', 'lookup ns'].map((h) => h.padStart(16)).join('')}\n${table.join('\n')}`);
+      const clock = ICOUNT ? `guest ns per page under -icount ${ICOUNT} (= guest instructions, all vCPUs)` : 'guest ns per page, multi-threaded TCG (host time: depends on host load)';
+      console.log(`\n${clock}, median [min-max] of ${ROUNDS} rounds, ${set.pages} distinct pages; on/off and off/stock of the medians:\n`
+        + `${'compressor/layout/procs'.padEnd(24)}${['stock store', 'off store', 'on store', 'on/off', 'stock load', 'off load', 'on load', 'on/off', 'off/stock', 'lookup ns'].map((h) => h.padStart(22)).join('')}\n${table.join('\n')}`);
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   for (const compressor of COMPRESSORS) {
     it(`timing / ${compressor}`, async () => {
-      const files: Record<string, string> = { 'dedup-timing': join(tools, 'dedup-timing') };
-      for (const { set, file } of sets) files[`${set.name}.raw`] = file;
-      const runs = sets.flatMap(({ set }) => [...new Set([1, GUEST_CPUS])].map((procs) => ({ set, procs })));
-      const run = await runJob({
-        kernel,
-        initrd,
-        memoryMiB: 512,
-        append: dedupBootParams(compressor, false),
-        swapMiB: 64 * GUEST_CPUS,
-        files,
-        script: `mkswap /dev/vda >/dev/null && swapon /dev/vda || exit 1\nd=/sys/kernel/debug/zswap\n${runs.map(({ set, procs }) => `echo "set ${set.name}/${procs} $(cat $d/dedup_lookups) $(cat $d/dedup_lookup_ns)" >>/out/timing.txt\n/job/dedup-timing /job/${set.name}.raw ${ROUNDS} ${procs} >>/out/timing.txt || exit 1\necho "lookups $(cat $d/dedup_lookups) $(cat $d/dedup_lookup_ns)" >>/out/timing.txt`).join('\n')}\n`,
-        timeoutMs: 900_000,
-      });
-      const text = run.outputs['timing.txt']?.toString() ?? '';
-      let current = '';
-      let lookupsBefore = [0, 0];
-      const lookupNs = new Map<string, number>();
-      const rows = new Map<string, { store: number[]; load: number[]; stored: number[] }[]>();
-      for (const line of text.split('\n')) {
-        const s = /^set (\S+) (\d+) (\d+)/.exec(line);
-        if (s) { current = s[1]; lookupsBefore = [Number(s[2]), Number(s[3])]; rows.set(current, [{ store: [], load: [], stored: [] }, { store: [], load: [], stored: [] }]); continue; }
-        const l = /^lookups (\d+) (\d+)/.exec(line);
-        if (l) { lookupNs.set(current, (Number(l[2]) - lookupsBefore[1]) / Math.max(1, Number(l[1]) - lookupsBefore[0])); continue; }
-        const m = /^round \d+ dedup (\d) store_ns (\d+) load_ns (\d+) stored (\d+)/.exec(line);
-        if (!m) continue;
-        const r = rows.get(current)![Number(m[1])];
-        r.store.push(Number(m[2]));
-        r.load.push(Number(m[3]));
-        r.stored.push(Number(m[4]));
+      const dedup = await timingRun({ kernel: dedupKernel, initrd, tools, set, setFile, append: dedupBootParams(compressor, false), modes: '01', configs: DEDUP_CONFIGS });
+      const stock = await timingRun({ kernel: stockKernel, initrd, tools, set, setFile, append: zswapBootParams(compressor), modes: '-', configs: STOCK_CONFIGS });
+      console.log(`${compressor}: dedup kernel guest ${dedup.seconds.toFixed(0)} s, stock ${stock.seconds.toFixed(0)} s\n${dedup.text}${stock.text}`);
+      const stockByProcs = new Map<number, ConfigRun>();
+      for (const c of STOCK_CONFIGS) stockByProcs.set(c.procs, checkRounds(stock.runs.find((r) => name(r.config) === name(c)), c, '-', set.pages, stock.text));
+      for (const c of DEDUP_CONFIGS) {
+        const r = checkRounds(dedup.runs.find((x) => name(x.config) === name(c)), c, '01', set.pages, dedup.text);
+        const pick = (mode: string, k: 'store' | 'load'): number[] => r.rounds.filter((x) => x.mode === mode).map((x) => x[k]);
+        const base = stockByProcs.get(c.procs)!;
+        const cell = (xs: number[]): string => `${median(xs).toFixed(0)} [${Math.min(...xs)}-${Math.max(...xs)}]`.padStart(22);
+        const ratio = (a: number[], b: number[]): string => (median(b) / median(a)).toFixed(3).padStart(22);
+        const stockStore = base.rounds.map((x) => x.store);
+        const stockLoad = base.rounds.map((x) => x.load);
+        table.push(`${`${compressor}/${name(c)}`.padEnd(24)}${cell(stockStore)}${cell(pick('0', 'store'))}${cell(pick('1', 'store'))}${ratio(pick('0', 'store'), pick('1', 'store'))}`
+          + `${cell(stockLoad)}${cell(pick('0', 'load'))}${cell(pick('1', 'load'))}${ratio(pick('0', 'load'), pick('1', 'load'))}`
+          + `${ratio(stockStore, pick('0', 'store'))}${(r.lookupNs ?? NaN).toFixed(0).padStart(22)}`);
       }
-      for (const { set, procs } of runs) {
-        const name = `${set.name}/${procs}`;
-        const r = rows.get(name);
-        assert.ok(r && r[0].store.length === ROUNDS && r[1].store.length === ROUNDS, `all rounds ran for ${name}:\n${text}`);
-        for (const mode of r) assert.ok(mode.stored.every((n) => n === set.pages), `every page of ${name} stored in every round, by each process:\n${text}`);
-        const [off, on] = r;
-        const us = (xs: number[]): string => `${(median(xs) / 1000).toFixed(1)} (${(Math.min(...xs) / 1000).toFixed(1)})`.padStart(16);
-        const ratio = (a: number[], b: number[]): string => `${(median(b) / median(a)).toFixed(2)} (${(Math.min(...b) / Math.min(...a)).toFixed(2)})`.padStart(16);
-        table.push(`${`${compressor}/${name}`.padEnd(22)}${us(off.store)}${us(on.store)}${ratio(off.store, on.store)}${us(off.load)}${us(on.load)}${ratio(off.load, on.load)}${(lookupNs.get(name) ?? NaN).toFixed(0).padStart(16)}`);
-      }
-      console.log(`${compressor}: guest ${(run.durationMs / 1000).toFixed(0)} s\n${text}`);
     });
   }
 });

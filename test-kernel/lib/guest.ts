@@ -14,7 +14,7 @@
  *   tail of its console.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync, existsSync, openSync, closeSync, ftruncateSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync, existsSync, openSync, closeSync, ftruncateSync, writeSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -237,6 +237,12 @@ export interface JobOptions extends Omit<GuestOptions, 'shares' | 'disks'> {
   files?: Record<string, string | Buffer>;
   /** swap disk size in MiB (sparse file, /dev/vda); 0 for none */
   swapMiB?: number;
+  /**
+   * write the swap signature on the host (writeSwapHeader), so the guest only
+   * runs `swapon /dev/vda`: under -icount, a write to the virtio disk (mkswap)
+   * stalled the guest in 5 of 8 boots
+   */
+  swapHeader?: boolean;
   /** more shares, e.g. the host root read-only as "host" */
   extraShares?: Share[];
   /** keep the work directory (job, out, disk) for inspection */
@@ -271,6 +277,24 @@ export function createSwapDisk(path: string, mib: number): void {
   }
 }
 
+/**
+ * Make the disk a swap device, as mkswap does (include/linux/swap.h, union
+ * swap_header): version 1, last_page, no bad pages, "SWAPSPACE2" at the end
+ * of the first page.
+ */
+export function writeSwapHeader(path: string, mib: number): void {
+  const page = Buffer.alloc(4096);
+  page.writeUInt32LE(1, 1024);
+  page.writeUInt32LE(mib * 256 - 1, 1028);
+  page.write('SWAPSPACE2', 4096 - 10, 'latin1');
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, page, 0, page.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Boot a guest that runs `script`; throws GuestError (with the console tail) unless it exits 0. */
 export async function runJob(o: JobOptions): Promise<JobResult> {
   const workDir = mkdtempSync(join(tmpdir(), 'zswap-dedup-guest-'));
@@ -288,6 +312,7 @@ export async function runJob(o: JobOptions): Promise<JobResult> {
     if ((o.swapMiB ?? 64) > 0) {
       const disk = join(workDir, 'swap.img');
       createSwapDisk(disk, o.swapMiB ?? 64);
+      if (o.swapHeader) writeSwapHeader(disk, o.swapMiB ?? 64);
       disks.push(disk);
     }
     const run = await runGuest({
