@@ -23,8 +23,8 @@
  * on a quiet host).  Reported: per configuration the median and the range of
  * the time per page of the machine as a whole (first start to last end over
  * all pages of all processes) over $ZSWAP_DEDUP_TIMING_ROUNDS rounds (default
- * 5), and the kernel's own time per index lookup (debugfs dedup_lookup_ns /
- * dedup_lookups, CONFIG_ZSWAP_DEDUP_DEBUG).
+ * 5), the kernel's own time per index lookup (debugfs dedup_lookup_ns /
+ * dedup_lookups, CONFIG_ZSWAP_DEDUP_DEBUG) and the insert races (dedup_races).
  *
  * Asserts only what must hold whatever the timing: every page is stored in
  * every round, and dedup_hits moves by exactly what the layout implies (none
@@ -61,7 +61,7 @@ const DEDUP_CONFIGS: Config[] = [
 const STOCK_CONFIGS: Config[] = procsSet.map((procs) => ({ layout: 'split' as const, procs }));
 
 interface Round { mode: string; store: number; load: number; stored: number; hits: number }
-interface ConfigRun { config: Config; held?: number; rounds: Round[]; lookupNs?: number }
+interface ConfigRun { config: Config; held?: number; rounds: Round[]; lookupNs?: number; races?: number }
 
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
@@ -76,7 +76,7 @@ async function timingRun(o: {
   append: string[]; modes: string; configs: Config[];
 }): Promise<{ runs: ConfigRun[]; text: string; seconds: number }> {
   const d = '/sys/kernel/debug/zswap';
-  const lookups = `$(cat ${d}/dedup_lookups 2>/dev/null || echo 0) $(cat ${d}/dedup_lookup_ns 2>/dev/null || echo 0)`;
+  const lookups = ['dedup_lookups', 'dedup_lookup_ns', 'dedup_races'].map((f) => `$(cat ${d}/${f} 2>/dev/null || echo 0)`).join(' ');
   const run = await runJob({
     kernel: o.kernel,
     initrd: o.initrd,
@@ -100,16 +100,17 @@ async function timingRun(o: {
   const text = run.outputs['timing.txt']?.toString() ?? '';
   const runs: ConfigRun[] = [];
   let current: ConfigRun | undefined;
-  let before = [0, 0];
+  let before = [0, 0, 0];
   for (const line of text.split('\n')) {
-    const c = /^config (\w+)\/(\d+) (\d+) (\d+)$/.exec(line);
+    const c = /^config (\w+)\/(\d+) (\d+) (\d+) (\d+)$/.exec(line);
     if (c) {
       current = { config: { layout: c[1] as Layout, procs: Number(c[2]) }, rounds: [] };
       runs.push(current);
-      before = [Number(c[3]), Number(c[4])];
+      before = [Number(c[3]), Number(c[4]), Number(c[5])];
       continue;
     }
-    const l = /^lookups (\d+) (\d+)$/.exec(line);
+    const l = /^lookups (\d+) (\d+) (\d+)$/.exec(line);
+    if (l && current) current.races = Number(l[3]) - before[2];
     if (l && current && Number(l[1]) > before[0]) current.lookupNs = (Number(l[2]) - before[1]) / (Number(l[1]) - before[0]);
     const h = /^held (-?\d+)$/.exec(line);
     if (h && current) current.held = Number(h[1]);
@@ -161,7 +162,7 @@ describe('dedup cost on SMP: store and load time per page, off vs on vs stock', 
     if (table.length) {
       const clock = ICOUNT ? `guest ns per page under -icount ${ICOUNT} (= guest instructions, all vCPUs)` : 'guest ns per page, multi-threaded TCG (host time: depends on host load)';
       console.log(`\n${clock}, median [min-max] of ${ROUNDS} rounds, ${set.pages} distinct pages; on/off and off/stock of the medians:\n`
-        + `${'compressor/layout/procs'.padEnd(24)}${['stock store', 'off store', 'on store', 'on/off', 'stock load', 'off load', 'on load', 'on/off', 'off/stock', 'lookup ns'].map((h) => h.padStart(22)).join('')}\n${table.join('\n')}`);
+        + `${'compressor/layout/procs'.padEnd(24)}${['stock store', 'off store', 'on store', 'on/off', 'stock load', 'off load', 'on load', 'on/off', 'off/stock', 'lookup ns', 'races'].map((h) => h.padStart(22)).join('')}\n${table.join('\n')}`);
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -183,7 +184,7 @@ describe('dedup cost on SMP: store and load time per page, off vs on vs stock', 
         const stockLoad = base.rounds.map((x) => x.load);
         table.push(`${`${compressor}/${name(c)}`.padEnd(24)}${cell(stockStore)}${cell(pick('0', 'store'))}${cell(pick('1', 'store'))}${ratio(pick('0', 'store'), pick('1', 'store'))}`
           + `${cell(stockLoad)}${cell(pick('0', 'load'))}${cell(pick('1', 'load'))}${ratio(pick('0', 'load'), pick('1', 'load'))}`
-          + `${ratio(stockStore, pick('0', 'store'))}${(r.lookupNs ?? NaN).toFixed(0).padStart(22)}`);
+          + `${ratio(stockStore, pick('0', 'store'))}${(r.lookupNs ?? NaN).toFixed(0).padStart(22)}${String(r.races ?? NaN).padStart(10)}`);
       }
     });
   }

@@ -6,10 +6,11 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSwapDisk, MAX_SWAP_MIB } from '../test-kernel/lib/guest.js';
+import { createSwapDisk, MAX_SWAP_MIB, writeSwapHeader } from '../test-kernel/lib/guest.js';
 
 it('swap disks of 64 MiB, 2 GiB, 4 GiB and 4160 MiB have exactly that size, sparse', () => {
   const dir = mkdtempSync(join(tmpdir(), 'zswap-dedup-swapdisk-'));
@@ -32,6 +33,42 @@ it('swap disk sizes that are not a whole number of MiB from 1 to the maximum are
   try {
     for (const mib of [0, -1, 1.5, Number.NaN, MAX_SWAP_MIB + 1]) {
       assert.throws(() => createSwapDisk(join(dir, 'bad.img'), mib), /swap disk of .* MiB: want an integer/, String(mib));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function firstPage(path: string): Buffer {
+  const b = Buffer.alloc(4096);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, b, 0, b.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return b;
+}
+
+it('the swap signature written on the host says what mkswap (util-linux) writes: version, last page, no bad pages, SWAPSPACE2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zswap-dedup-swapdisk-'));
+  try {
+    for (const mib of [64, 4160]) {
+      const ours = join(dir, `ours-${mib}.img`);
+      const theirs = join(dir, `mkswap-${mib}.img`);
+      createSwapDisk(ours, mib);
+      writeSwapHeader(ours, mib);
+      createSwapDisk(theirs, mib);
+      execFileSync('mkswap', ['-p', '4096', theirs], { stdio: 'ignore' });
+      const a = firstPage(ours);
+      const b = firstPage(theirs);
+      // version, last_page, nr_badpages (union swap_header, include/linux/swap.h); the uuid differs
+      assert.deepEqual(a.subarray(1024, 1036), b.subarray(1024, 1036), `${mib} MiB: header fields`);
+      assert.equal(a.readUInt32LE(1028), mib * 256 - 1, `${mib} MiB: last page`);
+      assert.equal(a.subarray(4086).toString('latin1'), b.subarray(4086).toString('latin1'), `${mib} MiB: magic`);
+      assert.equal(statSync(ours).size, mib * 1024 * 1024, `${mib} MiB: size kept`);
+      rmSync(ours);
+      rmSync(theirs);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
