@@ -1,5 +1,6 @@
 /**
- * The study's cgroups (v2): one per workload instance, one for the load generators, all below
+ * The study's cgroups (v2): one per workload instance, one for the load generators, one for the
+ * study's own tool runs (capture, convert, analyze: their CPU time is counted apart), all below
  * <cgroup2 root>/zswap-study. A process is put into its cgroup before it execs the workload
  * script, so every server it starts stays inside; stopping is `cgroup.kill`, which ends exactly
  * those processes and no others.
@@ -19,18 +20,29 @@ export class Cgroup {
     fs.mkdirSync(this.dir, { recursive: true });
   }
 
+  /** `command args` as a command line that runs inside this cgroup: a shell moves itself into it, then becomes the command */
+  argv(command: string, args: string[]): [string, string[]] {
+    return ['/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', this.dir, command, ...args]];
+  }
+
   /** Runs `command args` inside this cgroup; its stdout and stderr go to `log`. */
   spawn(command: string, args: string[], log: string, env: NodeJS.ProcessEnv): ChildProcess {
     const fd = fs.openSync(log, 'a');
     try {
-      // the shell moves itself into the cgroup, then becomes the command
-      return spawn('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', this.dir, command, ...args], {
+      const [sh, argv] = this.argv(command, args);
+      return spawn(sh, argv, {
         stdio: ['ignore', fd, fd],
         env,
       });
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /** CPU time its processes (and those of its descendants) have used, from cpu.stat, in seconds */
+  cpuSeconds(): number {
+    const m = /^usage_usec (\d+)$/m.exec(fs.readFileSync(path.join(this.dir, 'cpu.stat'), 'utf8'));
+    return m ? Number(m[1]) / 1e6 : 0;
   }
 
   pids(): number[] {

@@ -1,27 +1,30 @@
 /**
  * What the study computes from its captures beside the analyzer's report:
- * - where duplicates live (from the traces: page → mapping → process; trace file → instance);
+ * - where duplicates live, from the analyzer's own drill-down (`analyze --by process` of the
+ *   run's traces, one trace per instance);
  * - non-zero same-filled pages and words for the most duplicated contents (from the content
  *   captures, which are deleted afterwards: traces hold no content).
  *
  * Where duplicates live is measured by dedup scope, independent of page order: with N non-zero
- * pages, a scope's duplicates are N minus the distinct (content, scope member) pairs.
- *   per process:  N − |{(content, pid)}|       → duplicates within one process
- *   per instance: N − |{(content, instance)}|  → minus the above: across processes of one instance
- *   global:       N − |{content}|              → minus the above: across instances
+ * pages, a scope's duplicates are N minus the distinct contents summed over its members.
+ *   per process:  Σ duplicates_within of the report's by_process rows → within one process
+ *   per instance: Σ (non-zero − distinct) of the report's inputs       → minus the above: across processes of one instance
+ *   global:       pages.nonzero − pages.distinct_contents              → minus the above: across instances
  * Per instance is what the series' zswap.dedup_scope=memcg would find when every instance has a
- * memcg of its own, as containers do. Identity is the trace's 128-bit fingerprint. Counted over
- * contents, not over what zswap would accept: copies of an incompressible content are duplicates
- * here though the series compresses and rejects each (the analyzer's duplicate_pages leaves them out).
+ * memcg of its own, as containers do. Identity is the analyzer's (the trace's 128-bit
+ * fingerprint). Counted over contents, not over what zswap would accept: copies of an
+ * incompressible content are duplicates here though the series compresses and rejects each (the
+ * analyzer's duplicate_pages leaves them out).
  */
 import { PAGE_SIZE } from '../src/model/kernel.js';
 import { describeContent } from '../src/report/describe-content.js';
+import type { AnalyzeReport } from '../src/report/report.js';
 import { xxh64 } from '../src/hash/xxhash.js';
 import { CaptureSource } from '../src/sources/capture-reader.js';
 import { InputFile } from '../src/sources/input-file.js';
-import { DigestKey, headerKeyId } from '../src/sources/digest-key.js';
+import type { DigestKey } from '../src/sources/digest-key.js';
 import { DIGEST_HASH_WORD, DIGEST_HASH_WORDS, FINGERPRINT_WORDS } from '../src/sources/digest-layout.js';
-import { PAGE_FLAG, PageBatch } from '../src/sources/page-batch.js';
+import { PageBatch } from '../src/sources/page-batch.js';
 
 export interface Locality {
   nonzero_pages: number;
@@ -31,59 +34,29 @@ export interface Locality {
   within_process: number;
   across_processes: number;
   across_instances: number;
+  /** processes with a non-zero page */
   processes: number;
 }
 
-/** Where the duplicate pages of a set of traces live; each trace is one instance. */
-export function locality(traces: string[]): Locality {
-  const contents = new Set<string>();
-  const perInstance = new Set<string>();
-  const perProcess = new Set<string>();
-  /** processes as (instance, pid): traces pseudonymise PIDs per trace (1, 2, 3 …), and PIDs of different machines may coincide anyway */
-  const pids = new Set<string>();
-  let nonzero = 0;
-  let keyId: string | null = null;
-  traces.forEach((file, instance) => {
-    const src = new CaptureSource(InputFile.open(file));
-    try {
-      if (src.hasContent) throw new Error(`${file}: locality reads traces (fingerprints), not captures`);
-      // fingerprints compare only under one key (digest-key.ts)
-      const id = JSON.stringify(headerKeyId(src.info));
-      if (keyId !== null && id !== keyId) throw new Error(`${file}: its digest key differs from ${traces[0]}'s: their pages cannot be compared`);
-      keyId = id;
-      const batch = new PageBatch();
-      const pidOf = new Map<number, number>();
-      for (let n = src.read(batch); n > 0; n = src.read(batch)) {
-        for (let k = pidOf.size; k < src.mappings.length; k++) pidOf.set(src.mappings[k].id, src.mappings[k].pid);
-        for (let i = 0; i < n; i++) {
-          if (batch.flags[i] & PAGE_FLAG.ZERO_FILLED) continue;
-          nonzero++;
-          const f = batch.fingerprint;
-          const w = i * FINGERPRINT_WORDS;
-          const key = `${f[w].toString(36)}.${f[w + 1].toString(36)}.${f[w + 2].toString(36)}.${f[w + 3].toString(36)}`;
-          const pid = pidOf.get(batch.mapping[i]) ?? -1;
-          if (pid < 0) throw new Error(`${file}: a page without a mapping record (made by an older convert?)`);
-          pids.add(`${instance}/${pid}`);
-          contents.add(key);
-          perInstance.add(`${key}/${instance}`);
-          perProcess.add(`${key}/${instance}/${pid}`);
-        }
-      }
-    } finally {
-      src.close();
-    }
-  });
-  const withinProcess = nonzero - perProcess.size;
-  const withinInstance = nonzero - perInstance.size;
-  const global = nonzero - contents.size;
+/** Where the duplicate pages live, from an `analyze --by process` report of a run's traces (each input one instance). */
+export function localityOf(report: AnalyzeReport): Locality {
+  const rows = report.by_process;
+  if (!rows) throw new Error('where duplicates live needs the drill-down of analyze --by process');
+  if (rows.some((r) => r.pid === null)) throw new Error('where duplicates live needs inputs that know their processes (captures or traces)');
+  const p = report.pages;
+  const withinProcess = rows.reduce((a, r) => a + r.duplicates_within, 0);
+  // one input: the report gives its distinct contents only as the total
+  const withinInstance =
+    report.inputs.length === 1 ? p.nonzero - p.distinct_contents : report.inputs.reduce((a, i) => a + (i.pages - i.zero_pages - i.distinct_contents!), 0);
+  const global = p.nonzero - p.distinct_contents;
   return {
-    nonzero_pages: nonzero,
-    distinct_contents: contents.size,
+    nonzero_pages: p.nonzero,
+    distinct_contents: p.distinct_contents,
     duplicate_pages: global,
     within_process: withinProcess,
     across_processes: withinInstance - withinProcess,
     across_instances: global - withinInstance,
-    processes: pids.size,
+    processes: rows.filter((r) => r.pages > r.zero_pages).length,
   };
 }
 
@@ -154,4 +127,26 @@ export function contentStats(captures: string[], describe: Set<string>, key: Dig
   }
   stats.same_filled_words = [...words].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([word, pages]) => ({ word, pages }));
   return stats;
+}
+
+type TopContent = AnalyzeReport['top_duplicates'][number];
+
+/** how many contents analyze lists as the most copied (src/report/report.ts) */
+const TOP_LISTED = 10;
+
+/**
+ * The words for the most copied contents come from the content captures, which are gone: they
+ * are carried over from the run's earlier report to the new one. By hash where the hashes are the
+ * same; else (a result older than its keyed traces) by copy count where that count names one
+ * content: held by one content in each list, and not a tie the list's end may have cut.
+ */
+export function carryDescriptions(from: TopContent[], to: TopContent[]): void {
+  const byHash = new Map(from.map((d) => [d.hash, d.description]));
+  const unique = (list: TopContent[], n: number) =>
+    list.filter((d) => d.pages === n).length === 1 && (list.length < TOP_LISTED || n > list[list.length - 1].pages);
+  for (const d of to) {
+    const same = byHash.get(d.hash);
+    if (same !== undefined) d.description = same;
+    else if (unique(from, d.pages) && unique(to, d.pages)) d.description = from.find((x) => x.pages === d.pages)!.description;
+  }
 }

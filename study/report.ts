@@ -8,8 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StoreResult } from '../src/report/report.js';
 import { barChartSvg } from '../src/report/svg-chart.js';
+import { DEFAULT_METADATA_SIZES, type MetadataSizes } from '../src/store/metadata.js';
 import { writeFileAtomic } from '../src/util/atomic-file.js';
 import type { ColdResult } from './cold.js';
+import { writeQuotes, type ColdQuote } from './quotes.js';
 import type { RunResult } from './run.js';
 import { WORKLOADS } from './workloads.js';
 
@@ -151,9 +153,42 @@ function histogramRow(r: RunResult): string[] {
   ];
 }
 
-export function writeStudyReport(resultsDir: string, docsDir: string): void {
-  const all = loadResults(resultsDir);
-  if (all.size === 0) throw new Error(`no results in ${resultsDir}: run the study first`);
+/** the analyzer's metadata model as its report names it (config.metadata_sizes) */
+function reportedSizes(sizes: MetadataSizes): Record<string, number> {
+  return Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
+}
+
+const sameModel = (a: Record<string, number>, b: Record<string, number>) =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+
+/**
+ * The results analyzed under the analyzer's current model of the series' costs; the others
+ * (analyzed by an older build, their traces not kept for --reanalyze) are left out and named.
+ */
+function currentResults(all: Map<string, RunResult[]>): { current: Map<string, RunResult[]>; stale: RunResult[] } {
+  const model = reportedSizes(DEFAULT_METADATA_SIZES);
+  const current = new Map<string, RunResult[]>();
+  const stale: RunResult[] = [];
+  for (const [name, runs] of all) {
+    const ok = runs.filter((r) => sameModel(r.analyze.config.metadata_sizes, model));
+    stale.push(...runs.filter((r) => !ok.includes(r)));
+    if (ok.length > 0) current.set(name, ok);
+  }
+  return { current, stale };
+}
+
+/**
+ * docs/study.md, its chart and summary.json; with `quotesIn` (the repository), also the README's
+ * headline and the cover letter's "Real workloads" section (study/quotes.ts)
+ */
+export function writeStudyReport(resultsDir: string, docsDir: string, quotesIn?: string): void {
+  const loaded = loadResults(resultsDir);
+  if (loaded.size === 0) throw new Error(`no results in ${resultsDir}: run the study first`);
+  const { current: all, stale } = currentResults(loaded);
+  if (all.size === 0) throw new Error(`no result in ${resultsDir} was analyzed under the analyzer's current model of the series' costs: run the study again (or --reanalyze where traces are kept)`);
+  const sz = DEFAULT_METADATA_SIZES;
+  /** what a shared object adds to the entry of the slot that stored it */
+  const objectExtra = sz.dedupObjectBytes - sz.dedupEntryBytes + sz.dedupIndexBytesPerObject;
   const sums = [...all.values()].map(summarize);
   const runs = [...all.values()].flat();
   const first = runs[0];
@@ -187,7 +222,7 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
       'each instance in a cgroup v2 of its own, servers started by `study/workloads/<script>.sh start`, load from the same script in a separate cgroup. ' +
       'While the load still ran, `zswap-dedup capture --cgroup <instance> --shmem --freeze` took every anonymous and shared-memory page ' +
       '(each physical page once, page cache and swapped pages left out); `convert --hash-only` made one trace per instance and ' +
-      '`analyze -c all` replayed the instances together through the 6.12 zswap replica, stock and with the dedup series. ' +
+      '`analyze -c all --by process` replayed the instances together through the 6.12 zswap replica, stock and with the dedup series. ' +
       'Sizes are chosen for a 2-core, 24 GiB machine shared with other work and a whole study under 30 minutes: tens to a few hundred MiB per workload, ' +
       'where production instances hold gigabytes; what grows with size (buffer pools, caches, heaps) is filled with data of the same kind.',
   );
@@ -201,6 +236,23 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
   );
   md.push('');
   md.push('Figures are the median over the runs with the range (min … max) in brackets where the runs differ.');
+  const again = runs.filter((r) => r.reanalyzed);
+  if (again.length > 0) {
+    md.push('');
+    md.push(
+      `${again.length} run(s) were replayed again from their kept traces by \`node dist/study/run.js --reanalyze\` ` +
+        `(${[...new Set(again.map((r) => r.reanalyzed!.slice(0, 10)))].join(', ')}), with the analyzer's model of that day; ` +
+        'their pages, same-filled counts and content descriptions (where a copy count names one content) are those of the run.',
+    );
+  }
+  if (stale.length > 0) {
+    md.push('');
+    md.push(
+      `Left out: ${stale.length} run(s) analyzed by an older build under another model of the series' costs, whose traces are not kept ` +
+        `to analyze again (run ${[...new Set(stale.map((r) => r.run))].sort((a, b) => a - b).join(' and ')} of ${new Set(stale.map((r) => r.workload)).size} workloads); ` +
+        'a new `npm run study` replaces them.',
+    );
+  }
   md.push('');
   md.push('## Pages: zero, same-filled, duplicate');
   md.push('');
@@ -229,7 +281,8 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
   md.push(
     'Duplicate pages as a share of the non-zero pages, by the narrowest scope that finds them: a dedup per process finds the first column; per ' +
       'instance (the series with `zswap.dedup_scope=memcg` and a memcg per container) the first two; only a global index (the series\' default) all three. ' +
-      'A physical page mapped by several processes (fork, shared memory) is one page here, as it is one page to zswap.',
+      'A physical page mapped by several processes (fork, shared memory) is one page here, as it is one page to zswap. ' +
+      'Computed from the analyzer\'s own drill-down (`analyze --by process`: duplicates within each process, distinct contents per input, i.e. per instance).',
   );
   md.push('');
   md.push(
@@ -250,7 +303,10 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
   md.push('');
   md.push(
     'Net saving = (pool + metadata without dedup − with dedup) / (pool + metadata without dedup), every page offered to zswap once, with the ' +
-      'series\' costs: a `zswap_obj` (56 B) per distinct content, the per-slot `zswap_entry` kept. Negative: dedup costs memory.',
+      `costs of the series as posted (v2), as the analyzer models them: every stored page keeps its \`zswap_entry\` (${sz.dedupEntryBytes} B) and ` +
+      `xarray slot (${sz.xarrayBytesPerEntry} B); each distinct stored content is a \`struct zswap_obj\` (${sz.dedupObjectBytes} B, slab) allocated in ` +
+      `place of the entry of the slot that stored it, i.e. +${objectExtra} B per object, whether shared or not; zsmalloc handles ` +
+      `(${sz.handleBytes} B per pool object) and zspage descriptors (${sz.zspageBytes} B) are counted with and without dedup. Negative: dedup costs memory.`,
   );
   md.push('');
   md.push(
@@ -312,7 +368,7 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
 
   md.push('## What it means for the dedup series');
   md.push('');
-  md.push(interpretation(sums));
+  md.push(interpretation(sums, objectExtra));
   md.push('');
   md.push('## Compared with the published figures');
   md.push('');
@@ -351,7 +407,8 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
     '- **Time**: ' +
       (full
         ? `the last full study (${full.runs} runs) took ${Math.round(full.seconds / 60)} minutes on ${full.cpus} cores that other work kept busy ` +
-          `(load average ${full.loadavg_start.toFixed(1)} at the start, ${full.loadavg_end.toFixed(1)} at the end). `
+          `(load average ${full.loadavg_start.toFixed(1)} at the start, ${full.loadavg_end.toFixed(1)} at the end)` +
+          (full.workloads ? `; it used ${cpuText(full.workloads)} of CPU time. ` : '. ')
         : '') +
       'The figures do not depend on speed: each instance is frozen while it is captured.',
   );
@@ -384,12 +441,13 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
   md.push('sudo npm run study -- --only redis,postgres-x3 --runs 2  # a subset');
   md.push('sudo npm run study:cold                              # the cold part in the 6.12 QEMU guest (kernel of npm run test:kernel)');
   md.push('node dist/study/run.js --report-only                   # this page again from study/results/');
+  md.push('node dist/study/run.js --reanalyze                     # replay the kept traces with the analyzer as built now, then this page');
   md.push('```');
   md.push('');
   md.push(
     'Parts: `study/install-deps.sh` (the Debian packages, with apt-get), `study/workloads.ts` (the workloads and their sizes), ' +
       '`study/workloads/*.sh` (start and load of each), `study/cgroup.ts`, `study/run.ts` (one run: start, load, capture, stop, analyze), ' +
-      '`study/page-stats.ts` (where duplicates live, same-filled pages), `study/report.ts` (this page, the chart through `src/report/svg-chart.ts`), ' +
+      '`study/page-stats.ts` (where duplicates live, from the analyzer\'s `--by process`; same-filled pages), `study/report.ts` (this page, the chart through `src/report/svg-chart.ts`), ' +
       '`study/cold.ts` and `study/guest/cold-job.sh` (the cold part in the guest). ' +
       `The ${runs.length} runs took ${Math.round(runs.reduce((a, r) => a + r.seconds.start + r.seconds.capture + r.load_seconds, 0) / 60)} minutes ` +
       'of starting, loading and capturing; the analysis of one run overlaps the next run.',
@@ -414,6 +472,16 @@ export function writeStudyReport(resultsDir: string, docsDir: string): void {
     }),
     0o644,
   );
+  if (quotesIn) {
+    writeQuotes(quotesIn, {
+      sums,
+      runs: spread(sums.map((s) => s.runs)).median,
+      objectBytes: sz.dedupObjectBytes,
+      entryBytes: sz.dedupEntryBytes,
+      objectExtra,
+      cold: coldQuotes(resultsDir),
+    });
+  }
   writeFileAtomic(
     path.join(resultsDir, 'summary.json'),
     JSON.stringify({ schema: 'zswap-dedup/study-summary/v1', headline, multi_instance: multi.map((s) => s.workload), workloads: sums }, null, 1) + '\n',
@@ -428,12 +496,53 @@ export interface FullRun {
   cpus: number;
   loadavg_start: number;
   loadavg_end: number;
+  /** per workload, per run: wall seconds of each step and CPU seconds of each part (study/run.ts); absent in files of older builds */
+  workloads?: { workload: string; runs: { run: number; seconds: RunResult['seconds']; cpu_seconds: NonNullable<RunResult['cpu_seconds']> }[] }[];
+}
+
+/** "12 min (workloads 4, load 3, capture 1, convert 3, analyze 0, study 0)": CPU time of a full run, by part */
+function cpuText(workloads: NonNullable<FullRun['workloads']>): string {
+  const parts = { workloads: 0, load: 0, capture: 0, convert: 0, analyze: 0, study: 0 };
+  for (const w of workloads) {
+    for (const r of w.runs) {
+      const c = r.cpu_seconds;
+      parts.workloads += c.workload;
+      parts.load += c.load;
+      parts.capture += c.capture;
+      parts.convert += c.convert;
+      parts.analyze += c.analyze;
+      parts.study += c.study;
+    }
+  }
+  const min = (x: number) => Math.round(x / 60);
+  const total = Object.values(parts).reduce((a, b) => a + b, 0);
+  return `${min(total)} min (${Object.entries(parts).map(([k, v]) => `${k} ${min(v)}`).join(', ')})`;
 }
 
 /** study/results/last-full-run.json: written by a run of every workload, not by --only */
 function readLastFullRun(resultsDir: string): FullRun | null {
   const f = path.join(resultsDir, 'last-full-run.json');
   return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, 'utf8')) as FullRun) : null;
+}
+
+function coldResults(resultsDir: string): ColdResult[] {
+  const dir = path.join(resultsDir, 'cold');
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
+  return files.map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as ColdResult);
+}
+
+/** lz4's figures of each guest recording, every page against pages idle at least 120 s */
+function coldQuotes(resultsDir: string): ColdQuote[] {
+  return coldResults(resultsDir).flatMap((c) => {
+    const at = (policy: string) => {
+      const p = c.policies.find((x) => x.policy === policy);
+      const lz4 = p?.results.find((r) => r.compressor === 'lz4');
+      return p && lz4 ? { hits: lz4.dedup_hits / Math.max(p.stored_pages, 1), net: lz4.net_ratio } : null;
+    };
+    const all = at('all');
+    const idle120 = at('idle:120');
+    return all && idle120 ? [{ workload: c.workload, what: c.what, all, idle120 }] : [];
+  });
 }
 
 function coldSection(resultsDir: string): string {
@@ -492,7 +601,8 @@ function mainPlace(s: WorkloadSummary): string {
   return places[0][0];
 }
 
-function interpretation(sums: WorkloadSummary[]): string {
+/** objectExtra: bytes an object adds to the entry of its first slot (the series' cost per distinct content) */
+function interpretation(sums: WorkloadSummary[], objectExtra: number): string {
   const by = (c: string) => sums.map((s) => ({ w: s.workload, v: s.net_saving[c].median }));
   const pays = by('lz4').filter((x) => x.v > 0.01).sort((a, b) => b.v - a.v);
   const costs = by('lz4').filter((x) => x.v < 0).sort((a, b) => a.v - b.v);
@@ -505,7 +615,7 @@ function interpretation(sums: WorkloadSummary[]): string {
   );
   out.push(
     `- **Where it costs**: ${costs.length ? costs.map((x) => `${x.w} ${signedPct(x.v)}`).join(', ') : 'nowhere'}. With few duplicates, the ` +
-      '56-byte object per distinct content is pure overhead; this is the price of turning dedup on for a workload that has nothing to share, ' +
+      `${objectExtra} bytes an object adds to every distinct content are pure overhead; this is the price of turning dedup on for a workload that has nothing to share, ` +
       'and the case for keeping `zswap.dedup` off by default, as the series does.',
   );
   out.push(

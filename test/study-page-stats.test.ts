@@ -1,6 +1,7 @@
 /**
- * The study's own figures (study/page-stats.ts): where duplicates live, by dedup scope, and the
- * same-filled pages, on captures whose answer is known by construction.
+ * The study's figures beside the analyzer's report (study/page-stats.ts): where duplicates live,
+ * by dedup scope, from the analyzer's own `--by process` drill-down, and the same-filled pages,
+ * on captures whose answer is known by construction.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -11,7 +12,8 @@ import { PAGE_SIZE } from '../src/model/kernel.js';
 import { CaptureWriter } from '../src/sources/capture-writer.js';
 import { DigestKey } from '../src/sources/digest-key.js';
 import { PAGE_FLAG } from '../src/sources/page-batch.js';
-import { contentStats, locality } from '../study/page-stats.js';
+import type { AnalyzeReport } from '../src/report/report.js';
+import { contentStats, localityOf } from '../study/page-stats.js';
 import { runCli } from './helpers/cli.js';
 import { tmpDir } from './helpers/tmp.js';
 
@@ -57,8 +59,15 @@ function trace(capture: string, key = keyFile): string {
   return out;
 }
 
+/** the run's analysis (study/run.ts): the instances' traces together, drilled down per process */
+function analyze(...inputs: string[]): AnalyzeReport {
+  const r = runCli(['analyze', '-c', 'lz4', '-f', 'json', '--by', 'process', ...inputs]);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as AnalyzeReport;
+}
+
 test('where duplicates live: per process, across processes of an instance, across instances', () => {
-  const l = locality([trace(a), trace(b)]);
+  const l = localityOf(analyze(trace(a), trace(b)));
   // non-zero pages 9; contents X Y W S; (content, instance) 6; (content, process) 7
   assert.deepEqual(l, {
     nonzero_pages: 9,
@@ -70,11 +79,22 @@ test('where duplicates live: per process, across processes of an instance, acros
     processes: 3,
   });
   // one instance alone: nothing across instances
-  assert.equal(locality([trace(a)]).across_instances, 0);
-  // instances traced under different keys have nothing to compare
+  assert.deepEqual(localityOf(analyze(trace(a))), {
+    nonzero_pages: 5,
+    distinct_contents: 3,
+    duplicate_pages: 2,
+    within_process: 1,
+    across_processes: 1,
+    across_instances: 0,
+    processes: 2,
+  });
+  // the content captures themselves give the same answer as their traces
+  assert.deepEqual(localityOf(analyze(a, b)), l);
+  // instances traced under different keys have nothing to compare: the analyzer refuses them
   const other = path.join(dir, 'other.key');
   fs.writeFileSync(other, crypto.randomBytes(32));
-  assert.throws(() => locality([trace(a), trace(b, other)]), /digest key differs/);
+  const r = runCli(['analyze', '-c', 'lz4', '-f', 'json', '--by', 'process', trace(a), trace(b, other)]);
+  assert.equal(r.status, 2, r.stderr);
 });
 
 test('same-filled pages and descriptions come from the content captures', () => {
@@ -94,7 +114,9 @@ test('same-filled pages and descriptions come from the content captures', () => 
   assert.deepEqual(contentStats([b], new Set([top[0].hash])).descriptions, {}, 'unkeyed, no page matches');
 });
 
-test('locality refuses content captures and contentStats refuses traces', () => {
-  assert.throws(() => locality([a]), /reads traces/);
+test('localityOf needs the drill-down and contentStats refuses traces', () => {
+  const r = runCli(['analyze', '-c', 'lz4', '-f', 'json', trace(a)]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.throws(() => localityOf(JSON.parse(r.stdout) as AnalyzeReport), /--by process/);
   assert.throws(() => contentStats([trace(b)], new Set()), /content capture/);
 });
