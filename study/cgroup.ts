@@ -55,7 +55,11 @@ export class Cgroup {
     return out;
   }
 
-  /** Kills every process of the cgroup and removes it (waits up to 10 s for them to go). */
+  /**
+   * Kills every process of the cgroup and removes it (waits up to 10 s for them to go). A killed
+   * process leaves cgroup.procs before the kernel is done with it: until then rmdir says EBUSY,
+   * so that is retried too (up to 10 s more, which a busy machine needs).
+   */
   async destroy(): Promise<void> {
     if (!fs.existsSync(this.dir)) return;
     const killFile = path.join(this.dir, 'cgroup.kill');
@@ -64,7 +68,16 @@ export class Cgroup {
       fs.writeFileSync(killFile, '1');
       await sleep(100);
     }
-    fs.rmdirSync(this.dir);
+    for (let tries = 0; ; tries++) {
+      try {
+        fs.rmdirSync(this.dir);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || tries >= 100) throw e;
+        if (this.pids().length > 0) fs.writeFileSync(killFile, '1');
+        await sleep(100);
+      }
+    }
   }
 }
 
