@@ -8,7 +8,7 @@
 # as "repo" (bound at /tmp/zswap-dedup inside the chroot), the writable share
 # "out" and the swap disk /dev/vda.
 #
-#   1. chroot setup as idle-capture-job.sh does (fresh proc, sysfs, devtmpfs
+#   1. chroot setup (kernel/guest/chroot-host.sh: fresh proc, sysfs, devtmpfs
 #      and tmpfs inside /host; /out bound at /host/tmp/out, /repo at
 #      /host/tmp/zswap-dedup), swap on, no swap readahead, MemTotal to
 #      /out/meminfo.txt;
@@ -22,26 +22,14 @@
 # Exits non-zero, with the reason on stderr (the console), when a step fails;
 # a capture that fails ends the workload, which would wait for it forever.
 set -eu
-root=/host
-# the clone, shared as "repo" and bound here inside the chroot (whatever its host path)
-repo=/tmp/zswap-dedup
 
 fail() {
 	echo "churn-capture-job: $*" >&2
 	exit 1
 }
 
-[ -x "$root/usr/bin/node" ] || fail "no $root/usr/bin/node: is the host root shared as 'host'?"
-
-mount -t proc proc "$root/proc"
-mount -t sysfs sysfs "$root/sys"
-mount -t devtmpfs devtmpfs "$root/dev"
-mount -t tmpfs tmpfs "$root/tmp"
-mkdir "$root/tmp/out"
-mount -o bind /out "$root/tmp/out"
-[ -f /repo/bin/zswap-dedup ] || fail "no /repo/bin/zswap-dedup: is the clone shared as 'repo'?"
-mkdir "$root$repo"
-mount -o bind /repo "$root$repo"
+. /repo/kernel/guest/chroot-host.sh
+chroot_host
 
 mkswap /dev/vda >/dev/null
 swapon /dev/vda

@@ -8,7 +8,7 @@
 # /init at /host), the clone shared read-only as "repo" (bound at
 # /tmp/zswap-dedup inside the chroot) and the writable share "out".
 #
-#   1. chroot setup as zswap-capture-job.sh does (fresh proc, sysfs, devtmpfs
+#   1. chroot setup (kernel/guest/chroot-host.sh: fresh proc, sysfs, devtmpfs
 #      and tmpfs inside /host; /out bound at /host/tmp/out, /repo at
 #      /host/tmp/zswap-dedup);
 #   2. test/workloads/idle.py (the host's python3, in the chroot) writes HOT
@@ -21,28 +21,16 @@
 #   4. the workload is killed.
 # Exits non-zero, with the reason on stderr (the console), when a step fails.
 set -eu
-root=/host
-# the clone, shared as "repo" and bound here inside the chroot (whatever its host path)
-repo=/tmp/zswap-dedup
 
 fail() {
 	echo "idle-capture-job: $*" >&2
 	exit 1
 }
 
-[ -x "$root/usr/bin/node" ] || fail "no $root/usr/bin/node: is the host root shared as 'host'?"
+. /repo/kernel/guest/chroot-host.sh
 [ -x "$root/usr/bin/python3" ] || fail "no $root/usr/bin/python3 in the host share"
 [ -f /sys/kernel/mm/page_idle/bitmap ] || fail "this kernel has no idle page tracking"
-
-mount -t proc proc "$root/proc"
-mount -t sysfs sysfs "$root/sys"
-mount -t devtmpfs devtmpfs "$root/dev"
-mount -t tmpfs tmpfs "$root/tmp"
-mkdir "$root/tmp/out"
-mount -o bind /out "$root/tmp/out"
-[ -f /repo/bin/zswap-dedup ] || fail "no /repo/bin/zswap-dedup: is the clone shared as 'repo'?"
-mkdir "$root$repo"
-mount -o bind /repo "$root$repo"
+chroot_host
 
 mkfifo /tmp/idle.out
 chroot "$root" /usr/bin/python3 "$repo/test/workloads/idle.py" 48 >/tmp/idle.out &

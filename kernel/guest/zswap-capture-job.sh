@@ -10,7 +10,7 @@
 # live anywhere on the host, /tmp included), the page set as
 # /job/pageset.raw and the writable share "out".
 #
-#   1. chroot setup: fresh proc, sysfs, devtmpfs and tmpfs mounted inside /host
+#   1. chroot setup (kernel/guest/chroot-host.sh): fresh proc, sysfs, devtmpfs and tmpfs mounted inside /host
 #      (the share itself is read-only and stays untouched), /out bound at
 #      /host/tmp/out so the chrooted capture can write there, /repo at
 #      /host/tmp/zswap-dedup;
@@ -31,9 +31,6 @@
 # timings.txt ("<step> <seconds>").  Exits non-zero, with the reason on
 # stderr (the console), when a step fails.
 set -eu
-root=/host
-# the clone, shared as "repo" and bound here inside the chroot (whatever its host path)
-repo=/tmp/zswap-dedup
 pageset=/job/pageset.raw
 
 fail() {
@@ -49,18 +46,10 @@ step() {
 	echo "$1 $(awk -v a="$2" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')" >>/out/timings.txt
 }
 
-[ -x "$root/usr/bin/node" ] || fail "no $root/usr/bin/node: is the host root shared as 'host'?"
 [ -e /proc/kcore ] || fail "this kernel has no /proc/kcore"
 
-mount -t proc proc "$root/proc"
-mount -t sysfs sysfs "$root/sys"
-mount -t devtmpfs devtmpfs "$root/dev"
-mount -t tmpfs tmpfs "$root/tmp"
-mkdir "$root/tmp/out"
-mount -o bind /out "$root/tmp/out"
-[ -f /repo/bin/zswap-dedup ] || fail "no /repo/bin/zswap-dedup: is the clone shared as 'repo'?"
-mkdir "$root$repo"
-mount -o bind /repo "$root$repo"
+. /repo/kernel/guest/chroot-host.sh
+chroot_host
 
 # Fifos, as zswap-measure does: the workload's input and answers stay out of
 # its memory and of the page cache.

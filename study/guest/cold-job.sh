@@ -6,32 +6,23 @@
 # shared read-only as "host" (mounted at /host by the guest's /init), the clone read-only as "repo"
 # (bound at /tmp/zswap-dedup inside the chroot, so the clone may live anywhere on the host, /tmp
 # included), a writable share "out".
-#   1. chroot setup as kernel/guest/idle-capture-job.sh does (fresh proc, sysfs, devtmpfs, tmpfs
+#   1. chroot setup (kernel/guest/chroot-host.sh: fresh proc, sysfs, devtmpfs, tmpfs
 #      inside /host; /out bound at /host/tmp/out, /repo at /host/tmp/zswap-dedup), loopback up;
 #   2. the workload started by its own study script (study/workloads/flask.sh start);
 #   3. light load in the background: a burst of 20 requests every 5 s;
 #   4. `zswap-dedup capture --interval 30 --duration 150 --idle page_idle` of the gunicorn master
 #      and workers to /out/cold.zsdc (a recording: idle age of every page at every sample).
 set -eu
-root=/host
-# the clone, shared as "repo" and bound here inside the chroot (whatever its host path)
-repo=/tmp/zswap-dedup
 fail() {
 	echo "cold-job: $*" >&2
 	exit 1
 }
+. /repo/kernel/guest/chroot-host.sh
 [ -f /sys/kernel/mm/page_idle/bitmap ] || fail "this kernel has no idle page tracking"
 [ -x "$root/usr/bin/gunicorn" ] || fail "no gunicorn in the host share: run study/install-deps.sh flask"
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up || fail "cannot bring the loopback up"
-mount -t proc proc "$root/proc"
-mount -t sysfs sysfs "$root/sys"
-mount -t devtmpfs devtmpfs "$root/dev"
-mount -t tmpfs tmpfs "$root/tmp"
-mkdir "$root/tmp/out" "$root/tmp/w"
-mount -o bind /out "$root/tmp/out"
-[ -f /repo/bin/zswap-dedup ] || fail "no /repo/bin/zswap-dedup: is the clone shared as 'repo'?"
-mkdir "$root$repo"
-mount -o bind /repo "$root$repo"
+chroot_host
+mkdir "$root/tmp/w"
 run() { chroot "$root" /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 
 # gunicorn's 30 s worker timeout would restart workers that boot slowly under TCG

@@ -87,9 +87,10 @@ export interface Share {
 }
 
 /**
- * What a job that runs the analyzer in a chroot of the host needs (kernel/guest/*-job.sh): the
+ * What a job that runs the analyzer in a chroot of the host needs (kernel/guest/*-job.sh,
+ * study/guest/*-job.sh, each sourcing kernel/guest/chroot-host.sh from the clone share): the
  * host root read-only as "host" (node, python3, their libraries) and this clone read-only as
- * "repo", which the job binds at CHROOT_REPO inside the chroot. The clone gets a share of its own
+ * "repo", which the job binds at /tmp/zswap-dedup inside the chroot. The clone gets a share of its own
  * because the job mounts a fresh tmpfs on the chroot's /tmp, which would hide a clone under /tmp
  * (any place the job mounts over would do the same): the job never uses the clone's host path.
  */
