@@ -11,6 +11,7 @@ import { barChartSvg } from '../src/report/svg-chart.js';
 import { DEFAULT_METADATA_SIZES, type MetadataSizes } from '../src/store/metadata.js';
 import { writeFileAtomic } from '../src/util/atomic-file.js';
 import type { ColdResult } from './cold.js';
+import { coldSection, countersSection } from './guest-report.js';
 import { writeQuotes, type ColdQuote } from './quotes.js';
 import type { RunResult } from './run.js';
 import { WORKLOADS } from './workloads.js';
@@ -374,18 +375,10 @@ export function writeStudyReport(resultsDir: string, docsDir: string, quotesIn?:
   md.push('');
   md.push(comparison(sums));
   md.push('');
+  // the sections of the runs in the 6.12 QEMU guest (study/guest-report.ts)
   md.push(coldSection(resultsDir));
   md.push('');
-  md.push('## Not measured here yet');
-  md.push('');
-  md.push(
-    '- **The cold part of the other workloads**: the guest run above covers flask-gunicorn only; the others need their servers and load ' +
-      'generators brought up inside the guest the same way (study/guest/cold-job.sh), each a few minutes under TCG.',
-  );
-  md.push(
-    '- **The kernel on real programs**: running a subset inside the guest with the stock and dedup kernels to show their counters agree with the analyzer ' +
-      '(the kernel tests show that agreement on synthetic page sets).',
-  );
+  md.push(countersSection(resultsDir));
   md.push('');
   md.push('## Limits');
   md.push('');
@@ -440,6 +433,7 @@ export function writeStudyReport(resultsDir: string, docsDir: string, quotesIn?:
   md.push('npm ci && sudo npm run study                          # installs the workloads (apt-get), runs all, writes this page');
   md.push('sudo npm run study -- --only redis,postgres-x3 --runs 2  # a subset');
   md.push('sudo npm run study:cold                              # the cold part in the 6.12 QEMU guest (kernel of npm run test:kernel)');
+  md.push('sudo npm run study:guest                             # the kernel\'s counters on real programs, stock and dedup kernels, in the guest');
   md.push('node dist/study/run.js --report-only                   # this page again from study/results/');
   md.push('node dist/study/run.js --reanalyze                     # replay the kept traces with the analyzer as built now, then this page');
   md.push('```');
@@ -543,45 +537,6 @@ function coldQuotes(resultsDir: string): ColdQuote[] {
     const idle120 = at('idle:120');
     return all && idle120 ? [{ workload: c.workload, what: c.what, all, idle120 }] : [];
   });
-}
-
-function coldSection(resultsDir: string): string {
-  const dir = path.join(resultsDir, 'cold');
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
-  const out: string[] = ['## The cold part (in the 6.12 guest)', ''];
-  if (files.length === 0) {
-    out.push('Not measured yet: `npm run study:cold` records it in the QEMU guest (idle page tracking).');
-    return out.join('\n');
-  }
-  out.push(
-    'zswap receives cold pages: those reclaim finds idle. The host kernel has no idle page tracking, so `npm run study:cold` ' +
-      '(study/cold.ts, study/guest/cold-job.sh) runs the workload inside the Linux 6.12 QEMU guest, from the host\'s root shared read-only, ' +
-      'records it with `capture --interval 30 --idle page_idle` while light load runs, and replays the recording with ' +
-      '`analyze --reclaim all | idle:30 | idle:120`: zswap holding every page, or the pages idle at least 30 s or 120 s. Figures at the last sample:',
-  );
-  out.push('');
-  const rows: string[][] = [];
-  for (const f of files) {
-    const c = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as ColdResult;
-    for (const p of c.policies) {
-      const lz4 = p.results.find((r) => r.compressor === 'lz4')!;
-      rows.push([
-        p.policy === 'all' ? `${c.workload} (${c.what})` : '',
-        p.policy === 'all' ? 'every page' : `idle ≥ ${p.policy.slice(5)} s`,
-        `${p.stored_pages.toLocaleString('en-US')} of ${p.live_pages.toLocaleString('en-US')} (${pct(p.stored_pages / Math.max(p.live_pages, 1))})`,
-        `${lz4.dedup_hits.toLocaleString('en-US')} (${pct(lz4.dedup_hits / Math.max(p.stored_pages, 1))})`,
-        ...p.results.map((r) => `${(r.stock_bytes / MiB).toFixed(1)} → ${(r.dedup_bytes / MiB).toFixed(1)} MiB, ${signedPct(r.net_ratio)}`),
-      ]);
-    }
-  }
-  const comps = (JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8')) as ColdResult).policies[0].results.map((r) => r.compressor);
-  out.push(table(['workload', 'zswap holds', 'pages stored (of live)', 'dedup hits (lz4)', ...comps.map((c) => `${c}: pool + metadata, net saving`)], rows, ['l', 'l', 'r', 'r', ...comps.map(() => 'r')]));
-  out.push('');
-  out.push(
-    'The guest runs 2 gunicorn workers where the host runs 4, so its "every page" row differs from the tables above; within the guest run, ' +
-      'the rows compare like with like.',
-  );
-  return out.join('\n');
 }
 
 function runsText(sums: WorkloadSummary[]): string {
