@@ -14,9 +14,10 @@ PY=/usr/bin/python3 # Debian's Python, with the python3-* packages install-deps.
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 
-# wait_for <seconds> <command...>: retry the command every 0.2 s until it succeeds
+# wait_for <seconds> <command...>: retry the command every 0.2 s until it succeeds; WAIT_SCALE
+# multiplies the time (the QEMU guest of study:cold and study:guest emulates every instruction)
 wait_for() {
-  local limit=$1; shift
+  local limit=$(($1 * ${WAIT_SCALE:-1})); shift
   local end=$((SECONDS + limit))
   until "$@" >/dev/null 2>&1; do
     [ $SECONDS -lt $end ] || die "not ready after ${limit} s: $*"
