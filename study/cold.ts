@@ -84,7 +84,17 @@ async function main(): Promise<void> {
   for (const n of names) if (!COLD_WORKLOADS.some((w) => w.workload === n)) throw new Error(`no cold workload '${n}' (known: ${COLD_WORKLOADS.map((w) => w.workload).join(', ')})`);
   const kernel = await ensureKernel();
   const initrd = await ensureInitramfs();
-  for (const w of COLD_WORKLOADS.filter((x) => names.includes(x.workload))) await recordCold(kernel, initrd, w);
+  const failed: string[] = [];
+  for (const w of COLD_WORKLOADS.filter((x) => names.includes(x.workload))) {
+    // one workload that fails in the guest does not cost the others their run
+    try {
+      await recordCold(kernel, initrd, w);
+    } catch (e) {
+      process.stderr.write(`study:cold: ${w.workload}: ${(e as Error).message}\n`);
+      failed.push(w.workload);
+    }
+  }
+  if (failed.length) throw new Error(`no recording of ${failed.join(', ')} (see above)`);
 }
 
 async function recordCold(kernel: string, initrd: string, w: (typeof COLD_WORKLOADS)[number]): Promise<void> {
