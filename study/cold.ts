@@ -30,6 +30,7 @@ export interface ColdResult {
   time: string;
   kernel: string;
   interval_seconds: number;
+  /** time of the last sample (the recording's length) */
   duration_seconds: number;
   trace: string;
   /** per policy, at the last sample */
@@ -130,7 +131,7 @@ async function recordCold(kernel: string, initrd: string, w: (typeof COLD_WORKLO
       time: new Date().toISOString(),
       kernel: 'Linux 6.12 (QEMU guest, stock, CONFIG_IDLE_PAGE_TRACKING)',
       interval_seconds: 30,
-      duration_seconds: 150,
+      duration_seconds: 0,
       trace: path.relative(REPO, `${trace}.xz`),
       policies: [],
     };
@@ -142,6 +143,8 @@ async function recordCold(kernel: string, initrd: string, w: (typeof COLD_WORKLO
       );
       const doc = JSON.parse(stdout) as SeriesDoc;
       const last = doc.samples[doc.samples.length - 1];
+      // pages idle ≥ 120 s can only be told at a sample 120 s or more after the first
+      if (last.time < 120) throw new Error(`${workload}: the recording ends at ${last.time.toFixed(0)} s (${doc.samples.length} samples): too short for idle:120`);
       const pick = (c: string, dedup: boolean) => last.results.find((r) => r.compressor === c && r.dedup === dedup)!;
       result.policies.push({
         policy,
@@ -155,6 +158,7 @@ async function recordCold(kernel: string, initrd: string, w: (typeof COLD_WORKLO
         }),
       });
     }
+    result.duration_seconds = Math.round(result.policies[0].time);
     fs.mkdirSync(out, { recursive: true });
     writeFileAtomic(path.join(out, `${workload}.json`), JSON.stringify(result, null, 1) + '\n', 0o644);
     process.stderr.write(`study:cold: ${workload}: ${result.policies.map((p) => `${p.policy} ${p.stored_pages} pages`).join(', ')}\n`);

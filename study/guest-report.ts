@@ -48,7 +48,7 @@ export function coldSection(resultsDir: string): string {
   out.push(
     'zswap receives cold pages: those reclaim finds idle. The host kernel has no idle page tracking, so `npm run study:cold` ' +
       '(study/cold.ts, study/guest/cold-job.sh) runs each workload inside the Linux 6.12 QEMU guest, from the host\'s root shared read-only, ' +
-      'records it for 150 s with `capture --interval 30 --idle page_idle` while light load runs, and replays the recording with ' +
+      'records it for 150-300 s with `capture --interval 30 --idle page_idle` while light load runs (samples 30 s apart, or as fast as they can be taken when one takes longer), and replays the recording with ' +
       '`analyze --reclaim all | idle:30 | idle:120`: zswap holding every page, or the pages idle at least 30 s or 120 s. Figures at the last sample:',
   );
   out.push('');
@@ -57,7 +57,7 @@ export function coldSection(resultsDir: string): string {
     for (const p of c.policies) {
       const lz4 = p.results.find((r) => r.compressor === 'lz4')!;
       rows.push([
-        p.policy === 'all' ? `${c.workload} (${c.what})` : '',
+        p.policy === 'all' ? `${c.workload} (${c.what}; last sample at ${c.duration_seconds} s)` : '',
         p.policy === 'all' ? 'every page' : `idle ≥ ${p.policy.slice(5)} s`,
         `${n(p.stored_pages)} of ${n(p.live_pages)} (${pct(p.stored_pages / Math.max(p.live_pages, 1))})`,
         `${n(lz4.dedup_hits)} (${pct(lz4.dedup_hits / Math.max(p.stored_pages, 1))})`,
