@@ -2,8 +2,8 @@
  * `npm run study:guest`: the kernel on real programs. Study workloads run in the Linux 6.12 QEMU
  * guest, once on the stock kernel and once on the dedup series (zswap.dedup=1), are pushed into
  * zswap by memory.reclaim, and the kernel's counters are compared with `analyze` on exactly the
- * pages that went out (study/guest-counters.ts, study/guest/counters-job.sh). One JSON per kernel
- * and compressor goes to study/results/guest-counters/; the exit status is 1 when a counter the
+ * pages that went out (study/guest-counters.ts, study/guest/counters-job.sh). One JSON per kernel,
+ * compressor and set of workloads goes to study/results/guest-counters/; the exit status is 1 when a counter the
  * model claims exactly differs.
  *
  *   node dist/study/guest.js [--kernels stock,dedup] [--compressors lz4,zstd] [--workloads redis-replica,flask]
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
         allEqual &&= result.equal;
         process.stdout.write(`${formatRows(`${kind} kernel, ${compressor}: ${pages.swapped} of ${pages.before} captured pages went out, ${pages.resident} stayed resident (guest ${result.guest_seconds} s)`, rows)}\n\n`);
         fs.mkdirSync(outDir, { recursive: true });
-        writeFileAtomic(path.join(outDir, `${kind}-${compressor}.json`), JSON.stringify(result, null, 1) + '\n', 0o644);
+        writeFileAtomic(path.join(outDir, `${kind}-${compressor}-${workloads.join('+')}.json`), JSON.stringify(result, null, 1) + '\n', 0o644);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
