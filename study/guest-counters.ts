@@ -3,13 +3,12 @@
  * compared with the analyzer's prediction for exactly the pages that went out.
  *
  * study/guest/counters-job.sh runs the workloads in the guest's cgroup "study", freezes it,
- * captures it (before.zsdc), pushes it out with memory.reclaim and captures what is still resident
- * (after.zsdc). The pages that went out are those of before.zsdc whose frame is not in after.zsdc
- * (`swappedPages`): a frozen cgroup changes nothing, and one physical page is one zswap entry
- * however many processes map it. Their contents, as a raw page file, are what `analyze` is asked
+ * captures it (before.zsdc), pushes it out with memory.reclaim and lists the frames its processes
+ * still map (resident.txt). The pages that went out are those of before.zsdc whose frame is not
+ * listed (`swappedPages`): a frozen cgroup changes nothing, and one physical page is one zswap
+ * entry however many processes map it. Their contents, as a raw page file, are what `analyze` is asked
  * about; `compareCounters` sets the kernel's counter deltas beside its answer.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PAGE_SIZE } from '../src/model/kernel.js';
@@ -23,7 +22,8 @@ export type GuestWorkload = 'redis-replica' | 'flask' | 'node-cluster';
 export interface CountersRun {
   counters: Measurement;
   before: string;
-  after: string;
+  /** frames still mapped after reclaim, one PFN a line */
+  resident: string;
   console: string;
   durationMs: number;
 }
@@ -62,69 +62,59 @@ export async function runCountersJob(o: {
     return b;
   };
   const before = path.join(o.dir, 'before.zsdc');
-  const after = path.join(o.dir, 'after.zsdc');
+  const resident = path.join(o.dir, 'resident.txt');
   fs.writeFileSync(before, need('before.zsdc'), { mode: 0o600 });
-  fs.writeFileSync(after, need('after.zsdc'), { mode: 0o600 });
+  fs.writeFileSync(resident, need('resident.txt'), { mode: 0o600 });
   const counters = parseMeasurement(need('counters.txt').toString(), job.console, job.durationMs);
-  return { counters, before, after, console: job.console, durationMs: job.durationMs };
+  return { counters, before, resident, console: job.console, durationMs: job.durationMs };
 }
 
 export interface SwappedPages {
   /** pages (physical frames) captured before reclaim */
   before: number;
-  /** of them still resident after reclaim, same frame, same content */
+  /** of them still mapped after reclaim */
   resident: number;
-  /** frames resident after reclaim that the first capture did not hold (moved or new) */
-  new_frames: number;
-  /** frames in both captures with different contents (cannot happen while frozen) */
-  changed: number;
   /** pages of `before` gone after reclaim: written to `raw` */
   swapped: number;
   /** zero-filled among the swapped pages */
   swapped_zero: number;
 }
 
-const digest = (b: Buffer): string => createHash('sha1').update(b).digest('base64');
-
-function eachPage(file: string, fn: (pfn: number, content: Buffer) => void): void {
-  const source = openSource(file, 'auto');
-  try {
-    if (!source.hasContent) throw new Error(`${file}: a trace, not a capture with contents`);
-    const batch = new PageBatch();
-    for (let n; (n = source.read(batch)) > 0; ) {
-      for (let i = 0; i < n; i++) {
-        if (batch.pfn[i] === NO_PFN) throw new Error(`${file}: page ${i} has no frame number (captured without PFNs)`);
-        fn(batch.pfn[i], batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
-      }
-    }
-  } finally {
-    source.close();
+/** The pages of capture `before` whose frame `resident` (one PFN a line) no longer lists, their contents written to `raw` (a raw page file). */
+export function swappedPages(before: string, resident: string, raw: string): SwappedPages {
+  const frames = new Set<number>();
+  for (const line of fs.readFileSync(resident, 'utf8').split('\n')) {
+    if (!line) continue;
+    if (!/^[0-9]+$/.test(line)) throw new Error(`${resident}: '${line}' is not a frame number`);
+    frames.add(Number(line));
   }
-}
-
-/** The pages of `before` that `after` no longer holds, their contents written to `raw` (a raw page file). */
-export function swappedPages(before: string, after: string, raw: string): SwappedPages {
-  const resident = new Map<number, string>();
-  eachPage(after, (pfn, content) => resident.set(pfn, digest(content)));
-  const r: SwappedPages = { before: 0, resident: 0, new_frames: 0, changed: 0, swapped: 0, swapped_zero: 0 };
-  const seen = new Set<number>();
+  const r: SwappedPages = { before: 0, resident: 0, swapped: 0, swapped_zero: 0 };
   const fd = fs.openSync(raw, 'w', 0o600);
   try {
-    eachPage(before, (pfn, content) => {
-      r.before++;
-      seen.add(pfn);
-      const d = resident.get(pfn);
-      if (d === undefined) {
-        fs.writeSync(fd, content);
-        r.swapped++;
-        if (content.every((b) => b === 0)) r.swapped_zero++;
-      } else if (d === digest(content)) r.resident++;
-      else r.changed++;
-    });
+    const source = openSource(before, 'auto');
+    try {
+      if (!source.hasContent) throw new Error(`${before}: a trace, not a capture with contents`);
+      const batch = new PageBatch();
+      for (let n; (n = source.read(batch)) > 0; ) {
+        for (let i = 0; i < n; i++) {
+          if (batch.pfn[i] === NO_PFN) throw new Error(`${before}: a page without a frame number (captured without PFNs)`);
+          r.before++;
+          if (frames.has(batch.pfn[i])) {
+            r.resident++;
+            continue;
+          }
+          const content = batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+          fs.writeSync(fd, content);
+          r.swapped++;
+          if (content.every((b) => b === 0)) r.swapped_zero++;
+        }
+      }
+    } finally {
+      source.close();
+    }
   } finally {
     fs.closeSync(fd);
   }
-  for (const pfn of resident.keys()) if (!seen.has(pfn)) r.new_frames++;
   return r;
 }
 

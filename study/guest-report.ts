@@ -86,8 +86,8 @@ export function countersSection(resultsDir: string): string {
   out.push(
     '`npm run study:guest` (study/guest.ts, study/guest/counters-job.sh) starts study workloads in a cgroup of the Linux 6.12 guest, ' +
       'drives them for a while, freezes the cgroup (cgroup freezer), captures it with `capture` (contents from /proc/kcore), pushes it ' +
-      'out with `memory.reclaim` (swappiness=200), and captures what is still resident. The pages that went out are those of the first ' +
-      'capture whose frame the second no longer holds (frozen, nothing changes; one physical page is one swap entry however many ' +
+      'out with `memory.reclaim` (swappiness=200), and lists the frames its processes still map (pagemap). The pages that went out are those of the ' +
+      'capture whose frame is not listed (frozen, nothing changes; one physical page is one swap entry however many ' +
       'processes map it). `analyze` gets exactly those pages, with the compressor the kernel used, and its figures stand beside the ' +
       "kernel's counter deltas: the stock kernel, and the kernel with the dedup series and `zswap.dedup=1`.",
   );
@@ -97,7 +97,7 @@ export function countersSection(resultsDir: string): string {
     out.push(
       `**${r.kernel} kernel (${r.release}), ${r.compressor}, ${r.workloads.join(' + ')}** (${Object.entries(r.sizes).map(([k, v]) => `${k}=${v}`).join(', ')}): ` +
         `${n(r.pages.before)} pages captured, ${n(r.pages.swapped)} went out (${n(r.pages.swapped_zero)} zero-filled), ${n(r.pages.resident)} stayed resident, ` +
-        `${n(r.pages.new_frames)} frames new after reclaim, ${n(r.pages.changed)} changed; ${equal} of ${r.rows.length} counters equal the analyzer's figure; ` +
+        `${equal} of ${r.rows.length} counters equal the analyzer's figure; ` +
         `${r.reclaim_rounds} memory.reclaim writes, guest ${r.guest_seconds} s.`,
     );
     out.push('');

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
         process.stderr.write(`study:guest: ${workloads.join(' + ')} on the ${kind} kernel, ${compressor} (several minutes under TCG)\n`);
         const run = await runCountersJob({ kernel: kernels[kind], initrd, bootParams, workloads, env: GUEST_SIZES, dir });
         const raw = path.join(dir, 'swapped.raw');
-        const pages = swappedPages(run.before, run.after, raw);
+        const pages = swappedPages(run.before, run.resident, raw);
         const report = analyze(raw, [compressor]);
         const rows = compareCounters(run.counters, report, compressor, pages, kind === 'dedup').map((r) => ({ ...r, equal: r.kernel === r.analyzer }));
         const pick = (dedup: boolean) => report.results.find((r) => r.compressor === compressor && r.dedup === dedup)!;

@@ -2,8 +2,8 @@
  * The kernel on real programs, CI-sized (the study's `npm run study:guest` at a small size): a
  * Redis primary and its replica (Debian's redis-server through a chroot of the host root, 5,000
  * keys, 5 s of redis-benchmark) in a cgroup of the 6.12 guest, frozen, captured, pushed into zswap
- * with memory.reclaim and captured again (study/guest/counters-job.sh). The pages of the first
- * capture that the second no longer holds are handed to `analyze` with the kernel's compressor,
+ * with memory.reclaim, and the frames its processes still map listed (study/guest/counters-job.sh).
+ * The pages of the capture whose frame is not listed are handed to `analyze` with the kernel's compressor,
  * and every counter must equal its prediction (study/guest-counters.ts):
  *   zswpout + pswpout + swpout_zero = pages that went out; swpout_zero = zero pages;
  *   zswpout = debugfs stored_pages = stored_pages; pswpout = rejected pages; reject counters;
@@ -55,7 +55,7 @@ async function check(kind: 'stock' | 'dedup'): Promise<void> {
     timeoutMs: 900_000,
   });
   assert.equal(run.counters.values.get('zswap.param.dedup'), kind === 'dedup' ? 'Y' : undefined);
-  const pages = swappedPages(run.before, run.after, join(runDir, 'swapped.raw'));
+  const pages = swappedPages(run.before, run.resident, join(runDir, 'swapped.raw'));
   const report = analyze(join(runDir, 'swapped.raw'), [COMPRESSOR]);
   const rows = compareCounters(run.counters, report, COMPRESSOR, pages, kind === 'dedup');
   const text = formatRows(
@@ -63,7 +63,6 @@ async function check(kind: 'stock' | 'dedup'): Promise<void> {
     rows,
   );
   console.log(text);
-  assert.equal(pages.changed, 0, 'a page of the frozen cgroup changed its content');
   assert.ok(pages.swapped > 1000, `only ${pages.swapped} pages went out:\n${text}`);
   assert.deepEqual(rows.filter((r) => r.kernel !== r.analyzer).map((r) => `${r.quantity}: kernel ${r.kernel}, analyzer ${r.analyzer}`), [], `kernel and analyzer differ:\n${text}`);
 }

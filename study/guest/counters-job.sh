@@ -16,8 +16,8 @@
 #   4. `capture` of every process of "study" (contents from /proc/kcore) to /out/before.zsdc;
 #   5. counters before, then memory.reclaim with swappiness=200 (anonymous pages only) until a
 #      round frees nothing more, then counters after (sleep 3: memcg statistics flush every 2 s);
-#   6. `capture` again to /out/after.zsdc: what is still resident. The pages of before.zsdc
-#      missing from after.zsdc are the pages that went out;
+#   6. the frames the processes still map, to /out/resident.txt (study/guest/resident-frames.mjs):
+#      the pages of before.zsdc whose frame is not listed are the pages that went out;
 #   7. thawed and killed.
 # /out/counters.txt holds "key value" lines as kernel/guest/zswap-measure prints them
 # (before.zswap.*, after.zswap.*, before.vmstat.*, after.vmstat.*, memcg.*), and "zswap.param.*".
@@ -96,7 +96,9 @@ for p in enabled compressor zpool max_pool_percent shrinker_enabled dedup dedup_
 	[ -f "/sys/module/zswap/parameters/$p" ] && echo "zswap.param.$p $(cat "/sys/module/zswap/parameters/$p")" >>"$out"
 done
 echo "kernel.release $(uname -r)" >>"$out"
-capture after
+# shellcheck disable=SC2086 # one argument per process
+chroot "$root" /usr/bin/node "$repo/study/guest/resident-frames.mjs" $pids >/out/resident.txt ||
+	fail "resident-frames.mjs failed"
 
 echo 0 >"$cg/cgroup.freeze"
 echo 1 >"$cg/cgroup.kill"
