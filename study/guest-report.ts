@@ -89,7 +89,8 @@ export function countersSection(resultsDir: string): string {
       'out with `memory.reclaim` (swappiness=200), and lists the frames its processes still map (pagemap). The pages that went out are those of the ' +
       'capture whose frame is not listed (frozen, nothing changes; one physical page is one swap entry however many ' +
       'processes map it). `analyze` gets exactly those pages, with the compressor the kernel used, and its figures stand beside the ' +
-      "kernel's counter deltas: the stock kernel, and the kernel with the dedup series and `zswap.dedup=1`.",
+      "kernel's counter deltas: the stock kernel, and the kernel with the dedup series and `zswap.dedup=1`. Pages still mapped after reclaim " +
+      'stay out of the comparison (their count is given); every counter the model claims is compared for equality.',
   );
   out.push('');
   for (const r of results) {

@@ -601,7 +601,7 @@ function interpretation(sums: WorkloadSummary[], objectExtra: number): string {
   out.push(
     '- **Snapshot, not swap**: these are all anonymous pages of a running workload; zswap sees only the cold ones. Duplicates made of ' +
       'rarely touched data (per-worker copies of start-up data) tend to be cold, so the cold part can hold a larger share of them than the ' +
-      'snapshot: the guest measurement of the next section shows how much for one workload.',
+      'snapshot: the guest measurements of the next section show how much for the workloads they cover.',
   );
   return out.join('\n');
 }
