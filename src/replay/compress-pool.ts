@@ -157,6 +157,8 @@ export class CompressPool {
   /** a worker's error that came as an event (it failed outside its job loop) */
   private failure: string | null = null;
   private generation = 0;
+  /** pages of the job start() began and finish() has not ended */
+  private running = 0;
 
   constructor(
     names: CompressorName[],
@@ -189,6 +191,11 @@ export class CompressPool {
     }
   }
 
+  /** threads compressing: the workers and the calling thread */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
   /** page i of the pages jobs are made of */
   page(i: number): Uint8Array {
     return this.views[i];
@@ -196,9 +203,20 @@ export class CompressPool {
 
   /** Compresses pages shared.slots[0..n-1]; afterwards shared.lengths[j * k + c] holds the results. */
   run(n: number): void {
-    if (n === 0) return;
-    if (this.workers.length === 0) return this.runHere(n);
-    this.throwIfFailed();
+    this.start(n);
+    this.finish();
+  }
+
+  /**
+   * Hands pages shared.slots[0..n-1] to the workers and returns at once: the calling thread may
+   * prepare the next job meanwhile (but not touch slots or lengths) until finish() has returned.
+   * Without workers the job waits for finish().
+   */
+  start(n: number): void {
+    if (this.running !== 0) throw new Error('a compression job is still running');
+    if (n > 0 && this.workers.length > 0) this.throwIfFailed();
+    this.running = n;
+    if (n === 0 || this.workers.length === 0) return;
     const ctl = this.shared.control;
     this.generation = (this.generation + 1) & TAG_MASK || 1;
     const tag = this.generation;
@@ -206,11 +224,18 @@ export class CompressPool {
     Atomics.store(ctl, CTL_COUNT, n);
     Atomics.store(ctl, CTL_DONE, tag << 16);
     Atomics.store(ctl, CTL_NEXT, tag << 16);
-    if (this.workers.length > 0) {
-      Atomics.store(ctl, CTL_GENERATION, tag);
-      Atomics.notify(ctl, CTL_GENERATION);
-    }
-    compressClaimed(this.shared, this.views, tag, this.compressors);
+    Atomics.store(ctl, CTL_GENERATION, tag);
+    Atomics.notify(ctl, CTL_GENERATION);
+  }
+
+  /** Ends the job start() began (nothing when none): this thread claims what is left, then waits for the rest. */
+  finish(): void {
+    const n = this.running;
+    this.running = 0;
+    if (n === 0) return;
+    if (this.workers.length === 0) return this.runHere(n);
+    const ctl = this.shared.control;
+    compressClaimed(this.shared, this.views, this.generation, this.compressors);
     for (let done = Atomics.load(ctl, CTL_DONE); (done & INDEX_MASK) < n; done = Atomics.load(ctl, CTL_DONE)) {
       if (Atomics.load(ctl, CTL_ERROR) !== 0) break;
       Atomics.wait(ctl, CTL_DONE, done, WAIT_MS);

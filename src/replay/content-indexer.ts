@@ -8,6 +8,11 @@
  * A batch whose pages lie in the kernel library's memory (moduleBatch(), what the replay uses) is
  * scanned there in one call (zero check, xxh64, fingerprint) and its new contents compressed where
  * they lie: per page, no copy and no call into the module.
+ *
+ * With worker threads the replay keeps two such batches (moduleBatches()) and overlaps them: the
+ * workers compress one batch's new contents while this thread reads, scans and indexes the next
+ * and puts the one before into the stores (collect(), startJob(), finishJob()). The index is
+ * still built in input order on this thread, so the results are those of one thread.
  */
 import { COMPRESSOR_NAMES, type CompressorName } from '../compress/compressor.js';
 import { kernelLib } from '../compress/wasm/kernel-lib.js';
@@ -27,16 +32,22 @@ function keyMasks(hashBits: number): { lo: number; hi: number } {
   };
 }
 
-/** A batch whose pages lie in the kernel library's memory; give it back with releaseModuleBatch(). */
+/** A batch whose pages lie in the kernel library's memory; give it back with releaseModuleBatches(). */
 export function moduleBatch(capacity: number): PageBatch {
-  const lib = kernelLib();
-  const at = lib.reserve(capacity * PAGE_SIZE);
-  return new PageBatch(capacity, Buffer.from(lib.memory.buffer, at, capacity * PAGE_SIZE));
+  return moduleBatches(capacity, 1)[0];
 }
 
-export function releaseModuleBatch(batch: PageBatch): void {
-  const at = kernelLib().offsetOf(batch.content);
-  if (at >= 0) kernelLib().release(at, batch.content.length);
+/** `count` batches side by side in one region of the kernel library's memory (one compress pool serves them all). */
+export function moduleBatches(capacity: number, count: number): PageBatch[] {
+  const lib = kernelLib();
+  const bytes = capacity * PAGE_SIZE;
+  const at = lib.reserve(bytes * count);
+  return Array.from({ length: count }, (_, b) => new PageBatch(capacity, Buffer.from(lib.memory.buffer, at + b * bytes, bytes)));
+}
+
+export function releaseModuleBatches(batches: readonly PageBatch[]): void {
+  const at = kernelLib().offsetOf(batches[0].content);
+  if (at >= 0) kernelLib().release(at, batches[0].content.length * batches.length);
 }
 
 /** what scanPages() leaves per page: 1 byte of zero flag, 16 of hashes */
@@ -65,58 +76,93 @@ export class ContentIndexer {
   private readonly mask: { lo: number; hi: number };
   private readonly hash: PageHash;
   private readonly hashWord: number;
-  private readonly words: Uint32Array;
+  private readonly batches: readonly PageBatch[];
+  /** each batch's pages as words (the zero check of pages outside the module) */
+  private readonly words: Uint32Array[];
   private readonly h = new Uint32Array(2);
   private readonly fp = new Uint32Array(FINGERPRINT_WORDS);
-  /** content id of each page slot of the compress job */
-  private readonly jobIds: Int32Array;
+  /** the job collect() prepares: pool page and content id of each new content */
+  private nextSlots: Int32Array;
+  private nextIds: Int32Array;
+  private nextJobs = 0;
+  /** content ids of the job startJob() handed to the pool, which finishJob() ends */
+  private runIds: Int32Array;
+  private runJobs = 0;
   private readonly pool: CompressPool | null;
-  /** byte offset of the batch's pages in the kernel library's memory, -1 when they lie elsewhere */
-  private readonly batchAt: number;
+  /** byte offset of each batch's pages in the kernel library's memory, -1 when they lie elsewhere */
+  private readonly batchAt: number[];
   /** scanPages() results: zero flag per page; xxh64 (seed 0) and fingerprint seed's xxh64 per page, 4 words */
   private scan: { at: number; flags: Uint8Array; hashes: Uint32Array } | null = null;
   private readonly keyFromScan: boolean;
 
+  /** `batch`: one batch, or several from moduleBatches() to overlap (see the file comment) */
   constructor(
-    private readonly batch: PageBatch,
+    batch: PageBatch | readonly PageBatch[],
     private readonly opts: IndexerOptions,
   ) {
+    const batches = Array.isArray(batch) ? (batch as readonly PageBatch[]) : [batch as PageBatch];
+    const capacity = batches[0].capacity;
+    this.batches = batches;
     this.k = opts.compressors.length;
     this.traceSlot = opts.compressors.map((n) => COMPRESSOR_NAMES.indexOf(n));
     this.index = new ContentIndex(this.k, !opts.fingerprintIdentity, opts.readStored);
     this.mask = keyMasks(opts.hashBits);
     this.hash = PAGE_HASHES[opts.hash];
     this.hashWord = DIGEST_HASH_WORD[opts.hash];
-    this.words = new Uint32Array(batch.content.buffer, batch.content.byteOffset, batch.content.length / 4);
-    this.jobIds = new Int32Array(batch.capacity);
+    this.words = batches.map((b) => new Uint32Array(b.content.buffer, b.content.byteOffset, b.content.length / 4));
+    this.nextSlots = new Int32Array(capacity);
+    this.nextIds = new Int32Array(capacity);
+    this.runIds = new Int32Array(capacity);
     const lib = kernelLib();
-    this.batchAt = lib.offsetOf(batch.content);
-    const inModule = this.batchAt >= 0;
+    this.batchAt = batches.map((b) => lib.offsetOf(b.content));
+    // in the module and side by side, so that one pool's pages cover them all
+    const inModule = this.batchAt.every((at, b) => at >= 0 && at === this.batchAt[0] + b * capacity * PAGE_SIZE && batches[b].capacity === capacity);
+    if (!inModule && batches.length > 1) throw new RangeError('overlapped batches must lie side by side in the kernel library module');
     if (inModule) {
-      const at = lib.reserve(batch.capacity * SCAN_BYTES_PER_PAGE);
+      const at = lib.reserve(capacity * SCAN_BYTES_PER_PAGE);
       const buf = lib.memory.buffer;
-      this.scan = { at, hashes: new Uint32Array(buf, at, batch.capacity * 4), flags: new Uint8Array(buf, at + batch.capacity * 16, batch.capacity) };
+      this.scan = { at, hashes: new Uint32Array(buf, at, capacity * 4), flags: new Uint8Array(buf, at + capacity * 16, capacity) };
     }
     this.keyFromScan = inModule && opts.hash === 'xxh64';
-    this.pool = opts.anyContent
-      ? new CompressPool(opts.compressors, batch.capacity, opts.threads, inModule ? { pages: batch.content } : {})
-      : null;
+    const pages = inModule ? Buffer.from(lib.memory.buffer, this.batchAt[0], batches.length * capacity * PAGE_SIZE) : null;
+    this.pool = opts.anyContent ? new CompressPool(opts.compressors, capacity, opts.threads, pages ? { pages } : {}) : null;
+  }
+
+  /** true when the pool has worker threads, so that overlapping batches pays */
+  get overlaps(): boolean {
+    return this.batches.length > 1 && (this.pool?.threads ?? 1) > 1;
   }
 
   /**
-   * Zero check, index and compression of pages 0..n-1 of the batch (only the slots whose
+   * Zero check, index and compression of pages 0..n-1 of the (first) batch (only the slots whose
    * `select` entry carries content, APPEAR or CHANGE, when a select array is given): ids[i] is
    * the content id, -1 for a zero-filled page. Returns how many pages were zero-filled.
    */
   indexBatch(n: number, ids: Int32Array, select: Uint8Array | null = null): number {
-    const batch = this.batch;
+    this.finishJob();
+    const zeros = this.collect(0, n, ids, select);
+    this.startJob();
+    this.finishJob();
+    return zeros;
+  }
+
+  /**
+   * Zero check and index of pages 0..n-1 of batch `which` (as indexBatch()); its new contents
+   * become the next job, which startJob() starts. With pages outside the module, no job may run.
+   */
+  collect(which: number, n: number, ids: Int32Array, select: Uint8Array | null = null): number {
+    const batch = this.batches[which];
     const scan = this.scan && !batch.digestOnly ? this.scan : null;
     if (scan) {
       const fp = this.opts.fingerprintIdentity ? 1 : 0;
-      kernelLib().exports.scanPages(this.batchAt, n, scan.at + batch.capacity * 16, scan.at, fp, FP_SEED_LO, FP_SEED_HI);
+      kernelLib().exports.scanPages(this.batchAt[which], n, scan.at + batch.capacity * 16, scan.at, fp, FP_SEED_LO, FP_SEED_HI);
+    } else if (this.runJobs > 0 && !batch.digestOnly) {
+      throw new Error('pages outside the module are copied to the pool: no job may run meanwhile');
     }
-    const slots = this.pool?.shared.slots;
-    let jobs = 0;
+    const words = this.words[which];
+    const first = which * batch.capacity;
+    const slots = this.nextSlots;
+    let jobs = this.nextJobs;
     let zeros = 0;
     for (let i = 0; i < n; i++) {
       if (select && select[i] !== 1 && select[i] !== 2) continue;
@@ -125,31 +171,59 @@ export class ContentIndexer {
         ? (batch.flags[i] & PAGE_FLAG.ZERO_FILLED) !== 0
         : scan
           ? scan.flags[i] !== 0
-          : isZeroFilled(this.words, i * PAGE_SIZE);
+          : isZeroFilled(words, i * PAGE_SIZE);
       if (zero) {
         zeros++;
         ids[i] = -1;
         continue;
       }
-      const id = batch.digestOnly ? this.indexDigest(i, ordinal) : scan ? this.indexScanned(scan.hashes, i, ordinal) : this.indexContent(i, ordinal);
+      const id = batch.digestOnly ? this.indexDigest(batch, i, ordinal) : scan ? this.indexScanned(batch, scan.hashes, i, ordinal) : this.indexContent(batch, i, ordinal);
       if (this.index.lastWasNew && !batch.digestOnly) {
         // pages in the module are compressed where they lie, others are copied to the pool's own
-        if (scan) slots![jobs] = i;
+        if (scan) slots[jobs] = first + i;
         else {
           this.pool!.page(jobs).set(batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
-          slots![jobs] = jobs;
+          slots[jobs] = jobs;
         }
-        this.jobIds[jobs++] = id;
+        this.nextIds[jobs++] = id;
       }
       ids[i] = id;
     }
-    this.compressNew(jobs);
+    this.nextJobs = jobs;
     return zeros;
   }
 
+  /** Starts compressing the contents collect() found new (on the workers, when there are; finishJob() ends it). */
+  startJob(): void {
+    if (this.runJobs > 0) throw new Error('the previous compression job has not been finished');
+    const jobs = this.nextJobs;
+    if (jobs === 0) return;
+    const pool = this.pool!;
+    pool.shared.slots.set(this.nextSlots.subarray(0, jobs));
+    const ids = this.runIds;
+    this.runIds = this.nextIds;
+    this.nextIds = ids;
+    this.runJobs = jobs;
+    this.nextJobs = 0;
+    pool.start(jobs);
+  }
+
+  /** Ends the running job and gives its contents their compressed lengths in the index. */
+  finishJob(): void {
+    const jobs = this.runJobs;
+    if (jobs === 0) return;
+    const pool = this.pool!;
+    this.runJobs = 0;
+    pool.finish();
+    const k = this.k;
+    const lengths = pool.shared.lengths;
+    const ids = this.runIds;
+    for (let j = 0; j < jobs; j++) for (let c = 0; c < k; c++) this.index.lengths[ids[j] * k + c] = lengths[j * k + c];
+  }
+
   /** a page scanned by the module: its xxh64 and fingerprint are in `hashes` (4 words per page) */
-  private indexScanned(hashes: Uint32Array, i: number, ordinal: number): number {
-    const content = this.batch.content;
+  private indexScanned(batch: PageBatch, hashes: Uint32Array, i: number, ordinal: number): number {
+    const content = batch.content;
     const w = i * 4;
     let lo = hashes[w];
     let hi = hashes[w + 1];
@@ -162,8 +236,7 @@ export class ContentIndexer {
   }
 
   /** a page of a trace: its hash and fingerprint, and its compressed lengths, come with it */
-  private indexDigest(i: number, ordinal: number): number {
-    const batch = this.batch;
+  private indexDigest(batch: PageBatch, i: number, ordinal: number): number {
     const hw = i * DIGEST_HASH_WORDS;
     const lo = (batch.hashes[hw + this.hashWord] & this.mask.lo) >>> 0;
     const hi = this.hashWord === DIGEST_HASH_WORD.xxh64 ? (batch.hashes[hw + this.hashWord + 1] & this.mask.hi) >>> 0 : 0;
@@ -176,27 +249,17 @@ export class ContentIndexer {
   }
 
   /** a page with its content: hashed here (and fingerprinted without byte verification) */
-  private indexContent(i: number, ordinal: number): number {
-    const content = this.batch.content;
+  private indexContent(batch: PageBatch, i: number, ordinal: number): number {
+    const content = batch.content;
     const at = i * PAGE_SIZE;
     this.hash.hash(content, at, this.h, 0);
     if (this.opts.fingerprintIdentity) fingerprint128(content, at, this.fp, 0);
     return this.index.findOrAdd((this.h[0] & this.mask.lo) >>> 0, (this.h[1] & this.mask.hi) >>> 0, content, at, this.fp, 0, ordinal);
   }
 
-  /** Compresses the batch's new contents with every chosen compressor (on all threads). */
-  private compressNew(jobs: number): void {
-    if (jobs === 0) return;
-    const pool = this.pool!;
-    pool.run(jobs);
-    const k = this.k;
-    const lengths = pool.shared.lengths;
-    for (let j = 0; j < jobs; j++) for (let c = 0; c < k; c++) this.index.lengths[this.jobIds[j] * k + c] = lengths[j * k + c];
-  }
-
   close(): void {
     this.pool?.close();
-    if (this.scan) kernelLib().release(this.scan.at, this.batch.capacity * SCAN_BYTES_PER_PAGE);
+    if (this.scan) kernelLib().release(this.scan.at, this.batches[0].capacity * SCAN_BYTES_PER_PAGE);
     this.scan = null;
   }
 }

@@ -6,7 +6,7 @@
 import type { CompressorName } from '../compress/compressor.js';
 import { PAGE_HASHES, type HashName } from '../hash/page-hash.js';
 import { DEDUP_KEY_BITS } from '../model/kernel.js';
-import { BATCH_PAGES } from '../sources/page-batch.js';
+import { BATCH_PAGES, type PageBatch } from '../sources/page-batch.js';
 import type { PageSource } from '../sources/page-source.js';
 import type { MetadataSizes } from '../store/metadata.js';
 import { ZbudPool } from '../store/zbud-pool.js';
@@ -17,7 +17,7 @@ import { ZswapStore, type PoolLimit } from '../store/zswap-store.js';
 import { InputError } from '../util/errors.js';
 import { nextTurn } from '../util/next-turn.js';
 import type { ContentIndex } from './content-index.js';
-import { ContentIndexer, moduleBatch, releaseModuleBatch } from './content-indexer.js';
+import { ContentIndexer, moduleBatches, releaseModuleBatches } from './content-indexer.js';
 import { DrillDown, type DrillDownReport, type DrillLevel } from './drill-down.js';
 import { seriesKeyGroups } from './series-key-groups.js';
 import { MAX_SHARING_INPUTS, SourceSharing, type SharingReport } from './source-sharing.js';
@@ -122,12 +122,15 @@ class Replay {
   private readonly indexer: ContentIndexer;
   private readonly index: ContentIndex;
   private readonly stores: ReplayOutcome['stores'];
-  /** in the kernel library's memory: scanned and compressed where the source reads the pages to */
-  private readonly batch = moduleBatch(BATCH_PAGES);
+  /**
+   * In the kernel library's memory: scanned and compressed where the source reads the pages to.
+   * Two with worker threads: the workers compress one while this thread reads the other.
+   */
+  private readonly batches: PageBatch[];
+  /** content id of each page of each batch (-1: zero-filled) */
+  private readonly ids: Int32Array[];
   private readonly sharing: SourceSharing | null;
   private readonly drill: DrillDown | null;
-  /** content id of each page of the batch (-1: zero-filled) */
-  private readonly ids = new Int32Array(BATCH_PAGES);
   private readonly summaries: SourceSummary[] = [];
   private readonly totalBytes: number;
   private doneBytes = 0;
@@ -142,7 +145,9 @@ class Replay {
     this.classTable = buildSizeClassTable(opts.chainSize);
     this.k = opts.compressors.length;
     this.ordinals = new InputOrdinals(sources);
-    this.indexer = new ContentIndexer(this.batch, {
+    this.batches = moduleBatches(BATCH_PAGES, opts.threads > 1 ? 2 : 1);
+    this.ids = this.batches.map(() => new Int32Array(BATCH_PAGES));
+    this.indexer = new ContentIndexer(this.batches, {
       compressors: opts.compressors,
       hash: opts.hash,
       hashBits: opts.hashBits,
@@ -165,31 +170,61 @@ class Replay {
     this.totalBytes = sources.reduce((a, s) => a + s.totalBytes, 0);
   }
 
+  /**
+   * Batch by batch: read, zero check and index on this thread, compression of the new contents
+   * (on all threads), then the stores, in input order. With workers, batch b + 1 is read and
+   * indexed while they compress batch b; batch b goes to the stores once its job has ended.
+   */
   async replaySource(source: PageSource, input: number): Promise<void> {
     const summary: SourceSummary = { path: source.path, format: source.format, pages: 0, zeroPages: 0, info: source.info };
     this.summaries.push(summary);
     this.ordinals.startSource(this.pages);
     this.drill?.startSource(source);
-    const batch = this.batch;
-    for (let n = source.read(batch); n > 0; n = source.read(batch)) {
-      if (this.pages + n > MAX_PAGES) throw new InputError(source.path, `more than ${MAX_PAGES} pages in all inputs`);
-      summary.zeroPages += this.indexer.indexBatch(n, this.ids);
-      this.storeBatch(n, input);
-      this.drill?.addBatch(input, batch, n, this.ids);
-      summary.pages += n;
-      this.pages += n;
-      this.opts.onProgress?.({ bytesRead: this.doneBytes + source.bytesRead, totalBytes: this.totalBytes, pages: this.pages });
+    const indexer = this.indexer;
+    const overlap = indexer.overlaps;
+    /** the batch whose job runs, not yet stored (-1: none) and its page count */
+    let pending = -1;
+    let pendingPages = 0;
+    let read = 0;
+    for (let b = 0; ; b = overlap ? b ^ 1 : 0) {
+      const batch = this.batches[b];
+      const n = source.read(batch);
+      if (n <= 0) break;
+      if (this.pages + read + n > MAX_PAGES) throw new InputError(source.path, `more than ${MAX_PAGES} pages in all inputs`);
+      read += n;
+      summary.zeroPages += indexer.collect(b, n, this.ids[b]);
+      indexer.finishJob();
+      indexer.startJob();
+      if (pending >= 0) this.storeBatch(pending, pendingPages, input, summary, source);
+      pending = b;
+      pendingPages = n;
+      if (!overlap) {
+        indexer.finishJob();
+        this.storeBatch(pending, pendingPages, input, summary, source);
+        pending = -1;
+      }
       await nextTurn();
     }
+    indexer.finishJob();
+    if (pending >= 0) this.storeBatch(pending, pendingPages, input, summary, source);
     this.doneBytes += source.totalBytes;
     this.zeroPages += summary.zeroPages;
   }
 
-  /** Every non-zero page of the batch into every store, in input order. */
-  private storeBatch(n: number, input: number): void {
+  /** Batch b, whose new contents have their lengths, into the stores, the sharing and drill-down figures. */
+  private storeBatch(b: number, n: number, input: number, summary: SourceSummary, source: PageSource): void {
+    this.storePages(this.ids[b], n, input);
+    this.drill?.addBatch(input, this.batches[b], n, this.ids[b]);
+    summary.pages += n;
+    this.pages += n;
+    this.opts.onProgress?.({ bytesRead: this.doneBytes + source.bytesRead, totalBytes: this.totalBytes, pages: this.pages });
+  }
+
+  /** Every non-zero page of a batch into every store, in input order. */
+  private storePages(ids: Int32Array, n: number, input: number): void {
     const k = this.k;
     for (let i = 0; i < n; i++) {
-      const id = this.ids[i];
+      const id = ids[i];
       if (id < 0) continue;
       this.sharing?.add(input, id);
       for (let c = 0; c < k; c++) {
@@ -202,7 +237,7 @@ class Replay {
 
   close(): void {
     this.indexer.close();
-    releaseModuleBatch(this.batch);
+    releaseModuleBatches(this.batches);
   }
 
   outcome(): ReplayOutcome {
