@@ -64,6 +64,8 @@ export interface IndexerOptions {
   threads: number;
   /** reads the page of content ordinal n again (byte verification) */
   readStored: ReadStoredPage;
+  /** distinct contents to make room for at the start (a power of two; the index grows beyond it) */
+  initialContents?: number;
 }
 
 export class ContentIndexer {
@@ -105,7 +107,7 @@ export class ContentIndexer {
     this.batches = batches;
     this.k = opts.compressors.length;
     this.traceSlot = opts.compressors.map((n) => COMPRESSOR_NAMES.indexOf(n));
-    this.index = new ContentIndex(this.k, !opts.fingerprintIdentity, opts.readStored);
+    this.index = new ContentIndex(this.k, !opts.fingerprintIdentity, opts.readStored, opts.initialContents);
     this.mask = keyMasks(opts.hashBits);
     this.hash = PAGE_HASHES[opts.hash];
     this.hashWord = DIGEST_HASH_WORD[opts.hash];

@@ -5,7 +5,7 @@
  */
 import type { CompressorName } from '../compress/compressor.js';
 import { PAGE_HASHES, type HashName } from '../hash/page-hash.js';
-import { DEDUP_KEY_BITS } from '../model/kernel.js';
+import { DEDUP_KEY_BITS, PAGE_SIZE } from '../model/kernel.js';
 import { BATCH_PAGES, type PageBatch } from '../sources/page-batch.js';
 import type { PageSource } from '../sources/page-source.js';
 import type { MetadataSizes } from '../store/metadata.js';
@@ -24,6 +24,13 @@ import { MAX_SHARING_INPUTS, SourceSharing, type SharingReport } from './source-
 
 /** pages are numbered across all inputs in a u32 (16 TiB of pages) */
 const MAX_PAGES = 2 ** 32 - 1;
+/**
+ * The index and the series-key groups start with room for the inputs' pages up to this many
+ * contents (no rehash on the way; 2^18 contents are 1 MiB of index slots), and grow beyond it.
+ */
+const MAX_INITIAL_CONTENTS = 1 << 18;
+/** the event loop gets a turn (signals, progress) at least this often, not after every batch */
+const TURN_MS = 20;
 
 export interface ReplayOptions {
   compressors: CompressorName[];
@@ -145,6 +152,9 @@ class Replay {
     this.classTable = buildSizeClassTable(opts.chainSize);
     this.k = opts.compressors.length;
     this.ordinals = new InputOrdinals(sources);
+    this.totalBytes = sources.reduce((a, s) => a + s.totalBytes, 0);
+    // a power of two from 4,096 up: what the inputs' sizes promise at most (a trace promises less)
+    const initialContents = 2 ** Math.ceil(Math.log2(Math.min(MAX_INITIAL_CONTENTS, Math.max(1 << 12, this.totalBytes / PAGE_SIZE))));
     this.batches = moduleBatches(BATCH_PAGES, opts.threads > 1 ? 2 : 1);
     this.ids = this.batches.map(() => new Int32Array(BATCH_PAGES));
     this.indexer = new ContentIndexer(this.batches, {
@@ -155,11 +165,12 @@ class Replay {
       anyContent: sources.some((s) => s.hasContent),
       threads: opts.threads,
       readStored: this.ordinals.readStored,
+      initialContents,
     });
     this.index = this.indexer.index;
     const newPool = () => (opts.zpool === 'zbud' ? new ZbudPool() : new ZsmallocPool(this.classTable));
     // the series keys its index on 32 bits of the hash: contents colliding there collide in the model
-    const dedupGroups = seriesKeyGroups(this.index, Math.min(opts.hashBits, PAGE_HASHES[opts.hash].bits), DEDUP_KEY_BITS);
+    const dedupGroups = seriesKeyGroups(this.index, Math.min(opts.hashBits, PAGE_HASHES[opts.hash].bits), DEDUP_KEY_BITS, initialContents);
     this.stores = opts.compressors.map((compressor) => ({
       compressor,
       plain: new ZswapStore(compressor, newPool(), false, opts.limit),
@@ -167,7 +178,6 @@ class Replay {
     }));
     this.sharing = sources.length > 1 && sources.length <= MAX_SHARING_INPUTS ? new SourceSharing(sources.length) : null;
     this.drill = opts.drillDown?.length ? new DrillDown(opts.drillDown) : null;
-    this.totalBytes = sources.reduce((a, s) => a + s.totalBytes, 0);
   }
 
   /**
@@ -186,6 +196,7 @@ class Replay {
     let pending = -1;
     let pendingPages = 0;
     let read = 0;
+    let turn = performance.now();
     for (let b = 0; ; b = overlap ? b ^ 1 : 0) {
       const batch = this.batches[b];
       const n = source.read(batch);
@@ -203,7 +214,10 @@ class Replay {
         this.storeBatch(pending, pendingPages, input, summary, source);
         pending = -1;
       }
-      await nextTurn();
+      if (performance.now() - turn >= TURN_MS) {
+        await nextTurn();
+        turn = performance.now();
+      }
     }
     indexer.finishJob();
     if (pending >= 0) this.storeBatch(pending, pendingPages, input, summary, source);

@@ -14,20 +14,25 @@ export class SeriesKeyGroups implements HashGroups {
    * series key → first content id with it: open addressing over typed arrays (a Map boxes every
    * key above 2^30 as a heap number, one allocation per content; it cost 6 % of a replay's time)
    */
-  private keys = new Uint32Array(1 << 12);
+  private keys: Uint32Array;
   /** content id + 1 of each slot's key, 0: empty */
-  private heads = new Int32Array(1 << 12);
+  private heads: Int32Array;
   private used = 0;
   /** first content with the same series key, per content id (filled in id order) */
-  private readonly group = new GrowableU32(1024);
+  private readonly group: GrowableU32;
   private done = 0;
   private readonly mask: number;
 
+  /** `initial`: contents to make room for at the start (a power of two) */
   constructor(
     private readonly index: ContentIndex,
     bits: number,
+    initial = 1 << 11,
   ) {
     this.mask = bits >= 32 ? 0xffffffff : 2 ** bits - 1;
+    this.keys = new Uint32Array(initial * 2);
+    this.heads = new Int32Array(initial * 2);
+    this.group = new GrowableU32(initial);
   }
 
   /** Content ids are given in order of first appearance, so the first id with a key is the first content with it. */
@@ -73,6 +78,6 @@ function slotOf(key: number, last: number): number {
 }
 
 /** The grouping the dedup store needs: the index's own when it keys on no more bits than the series. */
-export function seriesKeyGroups(index: ContentIndex, hashBits: number, seriesBits: number): HashGroups {
-  return hashBits <= seriesBits ? index : new SeriesKeyGroups(index, seriesBits);
+export function seriesKeyGroups(index: ContentIndex, hashBits: number, seriesBits: number, initial?: number): HashGroups {
+  return hashBits <= seriesBits ? index : new SeriesKeyGroups(index, seriesBits, initial);
 }
