@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import type { AnalyzeReport } from '../src/report/report.js';
 import { runCli } from './helpers/cli.js';
 import { BIN, ROOT } from './helpers/paths.js';
@@ -126,26 +126,38 @@ test("standard input given twice, or a terminal, or empty: a usage error", () =>
   assert.match(empty.stderr, /^zswap-dedup: standard input: is empty$/m);
 });
 
-/** Spawns analyze; resolves with its exit code and stderr. */
-function start(args: string[], stdin: 'pipe' | 'ignore' = 'ignore') {
+/**
+ * Spawns analyze; resolves with its exit code and stderr. Whatever the test's outcome (a failed
+ * assertion, its timeout), the child is killed when the test ends: one left waiting on a FIFO or a
+ * pipe would keep the test process, and with it the whole `npm test`, from ever ending.
+ */
+function start(t: TestContext, args: string[], stdin: 'pipe' | 'ignore' = 'ignore') {
   const child = spawn(process.execPath, [BIN, ...ANALYZE, ...args], { env, stdio: [stdin, 'pipe', 'pipe'] });
+  let exited = false;
+  t.after(() => {
+    if (!exited) child.kill('SIGKILL');
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     child.on('error', reject);
+    child.on('exit', () => (exited = true));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
-  return { child, done };
+  return { child, done, exited: () => exited };
 }
 
 /**
  * true once `pid` waits for input on the descriptor that `input` names (a FIFO's path, or 0 for
  * standard input): it is registered in the event loop's epoll set, which happens only after the
- * CLI has set its signal handlers and opened the input. Polled every 20 ms for up to 20 s.
+ * CLI has set its signal handlers and opened the input. false as soon as the process has ended
+ * (it never waited). No time limit of its own: on a loaded machine starting node alone can take
+ * many seconds; the test's timeout (which aborts t.signal) is the last resort.
  */
-async function waiting(pid: number, input: string | 0): Promise<boolean> {
+async function waiting(t: TestContext, run: ReturnType<typeof start>, input: string | 0): Promise<boolean> {
+  const pid = run.child.pid!;
   const fds = () =>
     input === 0 ? ['0'] : fs.readdirSync(`/proc/${pid}/fd`).filter((fd) => {
       try {
@@ -162,18 +174,28 @@ async function waiting(pid: number, input: string | 0): Promise<boolean> {
         return false;
       }
     });
-  for (const end = Date.now() + 20_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
-    if (fds().some(polled)) return true;
+  for (; !t.signal.aborted && !run.exited(); await new Promise((r) => setTimeout(r, 20))) {
+    try {
+      if (fds().some(polled)) return true;
+    } catch {
+      return false; // /proc/PID is gone: the process has ended
+    }
   }
   return false;
 }
 
-test('a FIFO with a writer is read as a stream', { timeout: 120_000 }, async () => {
+test('a FIFO with a writer is read as a stream', { timeout: 300_000 }, async (t) => {
   const fifo = path.join(dir, 'dump.fifo');
   spawnSync('mkfifo', [fifo]);
-  const run = start([fifo]);
+  const run = start(t, [fifo]);
   // opening for writing waits (off the main thread) until analyze has opened it for reading
   const writer = fs.createWriteStream(fifo);
+  t.after(() => {
+    // if analyze never opened the FIFO, a reader of our own lets the waiting open() return
+    fs.closeSync(fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
+    writer.destroy();
+  });
+  writer.on('error', () => {}); // analyze gone first: its exit code tells
   writer.end(fs.readFileSync(fixture('compressed/qemu-bios-zlib.flat.zst')));
   const r = await run.done;
   assert.equal(r.code, 0, r.stderr);
@@ -183,12 +205,15 @@ test('a FIFO with a writer is read as a stream', { timeout: 120_000 }, async () 
 });
 
 for (const [what, signal, code] of [['a FIFO without a writer', 'SIGINT', 130], ['a silent pipe on standard input', 'SIGTERM', 143]] as const) {
-  test(`${what} still obeys ${signal}: exit ${code}, no report file, no temporary file`, { timeout: 60_000 }, async () => {
+  test(`${what} still obeys ${signal}: exit ${code}, no report file, no temporary file`, { timeout: 300_000 }, async (t) => {
     const fifo = path.join(dir, `silent-${signal}.fifo`);
     const out = path.join(dir, `silent-${signal}.json`);
     if (signal === 'SIGINT') spawnSync('mkfifo', [fifo]);
-    const run = signal === 'SIGINT' ? start(['-o', out, fifo]) : start(['-o', out, '-'], 'pipe');
-    assert.ok(await waiting(run.child.pid!, signal === 'SIGINT' ? fifo : 0), 'analyze waits for input');
+    const run = signal === 'SIGINT' ? start(t, ['-o', out, fifo]) : start(t, ['-o', out, '-'], 'pipe');
+    if (!(await waiting(t, run, signal === 'SIGINT' ? fifo : 0))) {
+      const r = await run.done;
+      assert.fail(`analyze did not wait for input: exit ${r.code}: ${r.stderr}`);
+    }
     run.child.kill(signal);
     const r = await run.done;
     assert.equal(r.code, code, r.stderr);
@@ -198,8 +223,8 @@ for (const [what, signal, code] of [['a FIFO without a writer', 'SIGINT', 130], 
   });
 }
 
-test('a corrupt compressed stream from a pipe that stays open: one line, exit 2, at once', { timeout: 60_000 }, async () => {
-  const run = start(['-'], 'pipe');
+test('a corrupt compressed stream from a pipe that stays open: one line, exit 2, at once', { timeout: 300_000 }, async (t) => {
+  const run = start(t, ['-'], 'pipe');
   // a gzip header with an unknown method, and then nothing: the writer keeps the pipe open
   run.child.stdin!.write(Buffer.from([0x1f, 0x8b, 0x63, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8]));
   const r = await run.done;
