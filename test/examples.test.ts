@@ -3,10 +3,10 @@
  * package's fixtures/, with zswap-dedup on PATH (and, as root, `sudo` running the command as is).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { EXAMPLES } from '../src/cli/examples.js';
 import { runCli } from './helpers/cli.js';
 import { BIN, ROOT } from './helpers/paths.js';
@@ -22,15 +22,40 @@ fs.symlinkSync(path.join(ROOT, 'fixtures'), path.join(dir, 'fixtures'));
 // the CI snippets analyze "memory.trace": a trace of the user's
 fs.symlinkSync(path.join(ROOT, 'fixtures', 'capture', 'python-fork.trace'), path.join(dir, 'memory.trace'));
 
-/** Runs a shell snippet in the example directory; returns its status and output. */
-function runExample(script: string): { status: number | null; out: string } {
-  const r = spawnSync('bash', ['-o', 'pipefail', '-ec', script], {
+/**
+ * Runs a shell snippet in the example directory, in a process group of its own; returns its
+ * status and output. Once the shell has ended, or the test does (a failure, its timeout), what the
+ * snippet left behind is killed: a target (`sleep infinity &`) that a failed command did not get
+ * to kill, or a command that hangs, would otherwise hold the output pipes open and the run with it.
+ */
+function runExample(t: TestContext, script: string): Promise<{ status: number | null; out: string }> {
+  const child = spawn('bash', ['-o', 'pipefail', '-ec', script], {
     cwd: dir,
-    encoding: 'utf8',
     env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, COLUMNS: '80' },
-    maxBuffer: 64 << 20,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
-  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group is empty already
+    }
+  };
+  t.after(killGroup);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  let status: number | null = null;
+  child.on('exit', (code) => {
+    status = code;
+    killGroup();
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', () => resolve({ status, out: `${stdout}\n${stderr}` }));
+  });
 }
 
 /** a --fail-under example may exit 1: that is what it demonstrates */
@@ -45,9 +70,9 @@ test('--help of every command lists the examples that are run below', () => {
 
 for (const list of Object.values(EXAMPLES)) {
   for (const example of list) {
-    test(`--help example runs: ${example}`, (t) => {
+    test(`--help example runs: ${example}`, { timeout: 600_000 }, async (t) => {
       if (/\bsudo\b/.test(example) && !isRoot) return t.skip('needs root');
-      const r = runExample(example);
+      const r = await runExample(t, example);
       assert.ok(expectedStatus(example).includes(r.status!), `exit ${r.status}: ${r.out}`);
     });
   }
@@ -65,11 +90,11 @@ test('README has shell examples', () => {
 
 for (const [i, block] of readmeBlocks().entries()) {
   const first = block.split('\n')[0];
-  test(`README example ${i + 1} runs: ${first}`, (t) => {
+  test(`README example ${i + 1} runs: ${first}`, { timeout: 600_000 }, async (t) => {
     // The first block installs and tests the project itself; the test run is that block.
     if (/npm (ci|test)/.test(block)) return t.skip('the install and test commands are this test run');
     if (/\bsudo\b/.test(block) && !isRoot) return t.skip('needs root');
-    const r = runExample(block);
+    const r = await runExample(t, block);
     assert.ok(expectedStatus(block).includes(r.status!), `exit ${r.status}: ${r.out}`);
   });
 }
@@ -90,8 +115,8 @@ test('README has CI snippets for GitHub Actions and GitLab CI', () => {
 });
 
 for (const cmd of ciCommands()) {
-  test(`README CI snippet runs: ${cmd}`, () => {
-    const r = runExample(cmd);
+  test(`README CI snippet runs: ${cmd}`, { timeout: 600_000 }, async (t) => {
+    const r = await runExample(t, cmd);
     assert.ok(expectedStatus(cmd).includes(r.status!), `exit ${r.status}: ${r.out}`);
   });
 }

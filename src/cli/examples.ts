@@ -1,6 +1,8 @@
 /**
  * The examples --help prints, runnable as they stand from the package's directory (the files are
- * in fixtures/; `$!` is the process just started). test/examples.test.ts runs every one of them.
+ * in fixtures/; `$!` is the process just started, which lives until the example kills it: a
+ * `sleep 30` could end before a capture on a loaded machine reaches it). test/examples.test.ts runs
+ * every one of them.
  */
 export const EXAMPLES: Record<string, string[]> = {
   analyze: [
@@ -10,13 +12,13 @@ export const EXAMPLES: Record<string, string[]> = {
     'zswap-dedup analyze -c lz4 --by process,mapping fixtures/capture/python-fork.trace',
     'cat fixtures/kdump/qemu-bios-zlib.flat | zswap-dedup analyze -',
     'zswap-dedup analyze -c lzo fixtures/compressed/linux-lzo.kd.xz',
-    'sleep 30 & sudo zswap-dedup analyze -p $!',
+    'sleep infinity & sudo zswap-dedup analyze -p $!; kill $!',
   ],
   convert: ['zswap-dedup convert -o sample.zsdc fixtures/sample-python.raw', 'zswap-dedup convert --hash-only -o sample.trace fixtures/elf/gcore-fill.core'],
   capture: [
-    'sleep 30 & sudo zswap-dedup capture -p $! -o sleep.zsdc',
-    'sleep 30 & sudo zswap-dedup capture --freeze -p $! --hash-only -o sleep.trace',
-    'sleep 30 & sudo zswap-dedup capture -p $! --interval 1 --samples 3 --hash-only -o sleep-3s.trace',
+    'sleep infinity & sudo zswap-dedup capture -p $! -o sleep.zsdc; kill $!',
+    'sleep infinity & sudo zswap-dedup capture --freeze -p $! --hash-only -o sleep.trace; kill $!',
+    'sleep infinity & sudo zswap-dedup capture -p $! --interval 1 --samples 3 --hash-only -o sleep-3s.trace; kill $!',
   ],
   inspect: ['zswap-dedup inspect fixtures/capture/python-fork.trace', 'zswap-dedup inspect -f json fixtures/capture/sleep.zsdc'],
   classes: ['zswap-dedup classes', 'zswap-dedup classes --chain-size 4 --format csv'],
