@@ -18,6 +18,7 @@ import { clearSoftDirty, PageIdleBitmap } from './idle-tracking.js';
 import { KcoreReader, ProcMemReader } from './page-content.js';
 import type { PhysPageInfo } from './page-info.js';
 import { KEY, LOC, PageIdentity, SampleWalk } from './page-identity.js';
+import { RecordKeys } from './record-keys.js';
 import { ProcessTable, TargetWalker, type TargetProcess } from './target-walk.js';
 
 export interface RecordingOptions {
@@ -64,6 +65,8 @@ export class Recording {
   pages = 0;
   private readonly walk = new SampleWalk();
   private readonly identity = new PageIdentity();
+  /** the keys written: an identity gets one with its first page record */
+  private readonly keys = new RecordKeys();
   private readonly walker: TargetWalker;
   private readonly batch = new PageBatch(1);
   private readonly words: Uint32Array;
@@ -75,6 +78,7 @@ export class Recording {
   /** events without content of the sample in hand */
   private readonly events = { gone: [] as number[], swapped: [] as number[], swappedIn: [] as number[] };
   private accessed = new Uint8Array(0);
+  private accessedKeys = new Uint8Array(0);
   private mem: { proc: number; reader: ProcMemReader | null } = { proc: -1, reader: null };
 
   constructor(
@@ -114,6 +118,7 @@ export class Recording {
     this.writeEvents(fig, accessedKnown);
     this.markForNext(walked, index);
     this.identity.finish(this.walk);
+    this.keys.finish();
     fig.pages = this.identity.alive;
     fig.duration_ms = Date.now() - started;
     this.writer.addSampleSummary(fig);
@@ -208,7 +213,7 @@ export class Recording {
           continue;
         case LOC.SWAP:
           if (prev === KEY.PRESENT) {
-            this.events.swapped.push(k);
+            this.events.swapped.push(this.keys.of(k));
             id.state[k] = KEY.SWAPPED;
           } else if (prev === KEY.NEW) id.state[k] = KEY.HIDDEN;
           continue;
@@ -225,7 +230,8 @@ export class Recording {
       let event: number;
       if (prev === KEY.NEW || prev === KEY.HIDDEN) event = PAGE_EVENT.APPEAR;
       else if (id.tentative[k] && !same) {
-        this.events.gone.push(k);
+        const gone = this.keys.retire(k);
+        if (gone >= 0) this.events.gone.push(gone);
         key = id.split(k);
         event = PAGE_EVENT.APPEAR;
       } else if (prev === KEY.SWAPPED) {
@@ -233,7 +239,7 @@ export class Recording {
       } else event = same ? 0 : PAGE_EVENT.CHANGE;
       id.state[key] = KEY.PRESENT;
       id.fingerprint.set(this.fp, 4 * key);
-      if (event === PAGE_EVENT.SWAPPED_IN) this.events.swappedIn.push(key);
+      if (event === PAGE_EVENT.SWAPPED_IN) this.events.swappedIn.push(this.keys.of(key));
       else if (event !== 0) {
         this.writePage(i, key, event, proc);
         if (event === PAGE_EVENT.APPEAR) fig.appear++;
@@ -266,9 +272,10 @@ export class Recording {
     return false;
   }
 
-  /** the page in the batch, as a page record or (hash-only) a digest record */
-  private writePage(i: number, key: number, event: number, proc: TargetProcess): void {
+  /** the page in the batch, as a page record or (hash-only) a digest record, of identity `id` */
+  private writePage(i: number, id: number, event: number, proc: TargetProcess): void {
     const walk = this.walk;
+    const key = event === PAGE_EVENT.APPEAR ? this.keys.announce(id) : this.keys.of(id);
     const frame = walk.kind[i] === LOC.FRAME ? walk.loc[i] : NO_PFN;
     const mapcount = this.opts.phys && frame !== NO_PFN ? this.opts.phys.mapcount(frame) : 0;
     const info = { pfn: frame, vaddr: walk.vpage[i] * PAGE_SIZE, flags: walk.flags[i], mapping: walk.mapping[i], mapcount, key, event };
@@ -292,7 +299,8 @@ export class Recording {
       if (s === KEY.FREE || s === KEY.NEW || id.found(k)) continue;
       if (s === KEY.HIDDEN) id.release(k);
       else {
-        this.events.gone.push(k);
+        const gone = this.keys.retire(k);
+        if (gone >= 0) this.events.gone.push(gone);
         id.retire(k);
       }
     }
@@ -308,16 +316,20 @@ export class Recording {
     fig.swapped_in = swappedIn.length;
     gone.length = swapped.length = swappedIn.length = 0;
     if (!accessedKnown) return;
-    // only the live, announced pages found in this sample keep their bit
+    // only the live, announced pages found in this sample keep their bit, under their recorded key
     const id = this.identity;
-    const keys = id.limit;
-    for (let k = 0; k < keys; k++) {
+    const keys = this.keys.limit;
+    if (this.accessedKeys.length < Math.ceil(keys / 8)) this.accessedKeys = new Uint8Array(Math.ceil(keys / 8) * 2);
+    this.accessedKeys.fill(0);
+    for (let k = 0; k < id.limit; k++) {
       const bitSet = (this.accessed[k >> 3] & (1 << (k & 7))) !== 0;
-      if (!bitSet) continue;
-      if (id.state[k] !== KEY.PRESENT && id.state[k] !== KEY.SWAPPED) this.accessed[k >> 3] &= ~(1 << (k & 7));
-      else fig.accessed++;
+      if (!bitSet || (id.state[k] !== KEY.PRESENT && id.state[k] !== KEY.SWAPPED)) continue;
+      const r = this.keys.of(k);
+      if (r < 0) continue;
+      this.accessedKeys[r >> 3] |= 1 << (r & 7);
+      fig.accessed++;
     }
-    if (fig.accessed > 0) this.writer.addAccess(this.accessed, keys);
+    if (fig.accessed > 0) this.writer.addAccess(this.accessedKeys, keys);
   }
 
   /** page_idle: set the idle bit of every page in memory; soft_dirty: clear the bits of every process walked. */
