@@ -58,6 +58,14 @@ export interface SampleFigures {
   duration_ms: number;
 }
 
+/** Tests of pages that go between the walk and the reading of contents need the sample to linger there. */
+function testReadPause(): void {
+  const ms = Number(process.env.ZSWAP_DEDUP_TEST_READ_PAUSE_MS ?? 0);
+  if (!(ms > 0)) return;
+  process.stderr.write('test pause: walked, contents not read yet\n');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 export class Recording {
   readonly processes = new ProcessTable();
   readonly samples: SampleFigures[] = [];
@@ -113,6 +121,7 @@ export class Recording {
     this.countShared(fig);
     const accessedKnown = index > 0 && this.opts.idleMethod !== 'none';
     if (accessedKnown) this.findAccessed();
+    testReadPause();
     await this.readPages(fig);
     this.findGone(fig);
     this.writeEvents(fig, accessedKnown);
