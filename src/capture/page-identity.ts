@@ -1,5 +1,7 @@
 /**
- * Which page is which across the samples of a recording: the page keys of timeline.ts.
+ * Which page is which across the samples of a recording. The keys here are identities: every
+ * page found has one, also pages no record is written for (first seen swapped out, unreadable);
+ * the key a recording writes (timeline.ts) is given with the page's first record (record-keys.ts).
  *
  * zswap stores one entry per swapped-out anonymous page: a page mapped by several processes
  * (fork's copy-on-write, KSM) is one entry, and a page keeps being the same page when the kernel
