@@ -12,7 +12,8 @@ import { after, test, type TestContext } from 'node:test';
 import { openTimeline } from '../src/timeline/open-timeline.js';
 import { EventBatch, IDLE_UNKNOWN, PAGE_EVENT } from '../src/timeline/timeline.js';
 import { markedEventsPerSample } from './helpers/marked-events.js';
-import { BIN, ROOT } from './helpers/paths.js';
+import { BIN } from './helpers/paths.js';
+import { lineWorkload, type LineWorkload } from './helpers/line-workload.js';
 import { tmpDir } from './helpers/tmp.js';
 
 const N = 200;
@@ -27,28 +28,10 @@ function needRoot(t: TestContext): boolean {
 }
 
 /** the churn workload, driven line by line */
-function churn(): { send: (cmd: string) => Promise<string>; proc: ChildProcess } {
-  const proc = spawn('python3', [path.join(ROOT, 'test', 'workloads', 'churn.py')], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, CHURN_PAGES: String(N) } });
-  running.push(proc);
-  const lines = readline.createInterface({ input: proc.stdout! });
-  const waiting: ((line: string) => void)[] = [];
-  let buffered = '';
-  lines.on('line', (l) => {
-    buffered += l + '\n';
-    if (l.startsWith('ok ')) {
-      const out = buffered;
-      buffered = '';
-      waiting.shift()?.(out);
-    }
-  });
-  return {
-    proc,
-    send: (cmd) =>
-      new Promise((resolve) => {
-        waiting.push(resolve);
-        proc.stdin!.write(cmd + '\n');
-      }),
-  };
+function churn(): LineWorkload {
+  const w = lineWorkload('churn.py', { CHURN_PAGES: String(N) });
+  running.push(w.proc);
+  return w;
 }
 
 const STEPS = ['child-write 20', 'parent-write 10', 'alloc-b', 'child-again 20', 'free-b', 'child-exit', 'alloc-c'];

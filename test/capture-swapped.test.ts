@@ -12,7 +12,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { after, test, type TestContext } from 'node:test';
 import { markedEventsPerSample } from './helpers/marked-events.js';
-import { BIN, ROOT } from './helpers/paths.js';
+import { BIN } from './helpers/paths.js';
+import { lineWorkload, type LineWorkload } from './helpers/line-workload.js';
 import { tmpDir } from './helpers/tmp.js';
 
 const N = 64;
@@ -45,28 +46,10 @@ function haveSwap(t: TestContext): boolean {
   return true;
 }
 
-function workload(): { send: (cmd: string) => Promise<string>; proc: ChildProcess } {
-  const proc = spawn('python3', [path.join(ROOT, 'test', 'workloads', 'swapped.py')], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, SWAPPED_PAGES: String(N) } });
-  running.push(proc);
-  const lines = readline.createInterface({ input: proc.stdout! });
-  const waiting: ((line: string) => void)[] = [];
-  let buffered = '';
-  lines.on('line', (l) => {
-    buffered += l + '\n';
-    if (l.startsWith('ok ')) {
-      const out = buffered;
-      buffered = '';
-      waiting.shift()?.(out);
-    }
-  });
-  return {
-    proc,
-    send: (cmd) =>
-      new Promise((resolve) => {
-        waiting.push(resolve);
-        proc.stdin!.write(cmd + '\n');
-      }),
-  };
+function workload(): LineWorkload {
+  const w = lineWorkload('swapped.py', { SWAPPED_PAGES: String(N) });
+  running.push(w.proc);
+  return w;
 }
 
 /** pages of the buffer swapped out, from the workload's "ok" line */
