@@ -5,7 +5,8 @@
  * `capture --interval 30 --idle page_idle` under light load; each recording is replayed here with
  * `analyze --reclaim all | idle:30 | idle:120` (zswap holds every page, or the pages idle that
  * long), and the last sample's figures go to study/results/cold/<workload>.json; the recording's
- * hash-only trace is kept as study/traces/cold/<workload>.trace.xz.
+ * hash-only trace is kept as study/traces/cold/<workload>.trace.xz. `--reanalyze` re-computes the
+ * kept results from those traces (no guest run).
  * Needs the guest kernel of the kernel tests (built and cached by test-kernel/lib/guest.ts).
  */
 import { execFile } from 'node:child_process';
@@ -40,8 +41,12 @@ export interface ColdResult {
     live_pages: number;
     /** pages zswap holds under the policy (lz4, stock) */
     stored_pages: number;
-    /** per compressor: pool + metadata stock and with dedup, dedup hits */
-    results: { compressor: string; stock_bytes: number; dedup_bytes: number; dedup_hits: number; net_ratio: number }[];
+    /**
+     * per compressor: pool + metadata stock and with dedup; dedup_hits counts every hit since the
+     * first sample (pages stored again after a load hit again), dedup_shared_pages the entries
+     * sharing an object at the last sample
+     */
+    results: { compressor: string; stock_bytes: number; dedup_bytes: number; dedup_hits: number; dedup_shared_pages: number; net_ratio: number }[];
   }[];
 }
 
@@ -49,8 +54,57 @@ interface SeriesDoc {
   samples: {
     time: number;
     pages: { live: number };
-    results: { compressor: string; dedup: boolean; stored_pages: number; total_bytes: number; dedup_hits: number }[];
+    results: { compressor: string; dedup: boolean; stored_pages: number; total_bytes: number; dedup_hits: number; dedup_shared_pages: number }[];
   }[];
+}
+
+/** `analyze --reclaim <policy>` of a recording (or its hash-only trace): each policy's figures at the last sample */
+async function coldPolicies(workload: string, input: string): Promise<ColdResult['policies']> {
+  const policies: ColdResult['policies'] = [];
+  for (const policy of COLD_POLICIES) {
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [BIN, 'analyze', '--no-progress', '-c', COMPRESSORS.join(','), '--reclaim', policy, '-f', 'json', input],
+      { maxBuffer: 64 << 20 },
+    );
+    const doc = JSON.parse(stdout) as SeriesDoc;
+    const last = doc.samples[doc.samples.length - 1];
+    // pages idle ≥ 120 s can only be told at a sample 120 s or more after the first
+    if (last.time < 120) throw new Error(`${workload}: the recording ends at ${last.time.toFixed(0)} s (${doc.samples.length} samples): too short for idle:120`);
+    const pick = (c: string, dedup: boolean) => last.results.find((r) => r.compressor === c && r.dedup === dedup)!;
+    policies.push({
+      policy,
+      time: last.time,
+      live_pages: last.pages.live,
+      stored_pages: pick('lz4', false).stored_pages,
+      results: COMPRESSORS.map((c) => {
+        const stock = pick(c, false).total_bytes;
+        const d = pick(c, true);
+        return {
+          compressor: c,
+          stock_bytes: stock,
+          dedup_bytes: d.total_bytes,
+          dedup_hits: d.dedup_hits,
+          dedup_shared_pages: d.dedup_shared_pages,
+          net_ratio: stock > 0 ? (stock - d.total_bytes) / stock : 0,
+        };
+      }),
+    });
+  }
+  return policies;
+}
+
+/** --reanalyze: each kept result's figures again from its kept hash-only trace, with the analyzer as built now */
+async function reanalyze(names: string[]): Promise<void> {
+  const out = path.join(REPO, 'study', 'results', 'cold');
+  for (const name of names) {
+    const file = path.join(out, `${name}.json`);
+    if (!fs.existsSync(file)) continue;
+    const result = JSON.parse(fs.readFileSync(file, 'utf8')) as ColdResult;
+    result.policies = await coldPolicies(name, path.join(REPO, result.trace));
+    writeFileAtomic(file, JSON.stringify(result, null, 1) + '\n', 0o644);
+    process.stderr.write(`study:cold: ${name}: re-analyzed from ${result.trace}\n`);
+  }
 }
 
 /**
@@ -80,9 +134,10 @@ export const COLD_WORKLOADS = [
 ] as const;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const { values } = parseArgs({ options: { only: { type: 'string' }, reanalyze: { type: 'boolean' } } });
   const names = values.only ? values.only.split(',') : COLD_WORKLOADS.map((w) => w.workload);
   for (const n of names) if (!COLD_WORKLOADS.some((w) => w.workload === n)) throw new Error(`no cold workload '${n}' (known: ${COLD_WORKLOADS.map((w) => w.workload).join(', ')})`);
+  if (values.reanalyze) return reanalyze(names);
   const kernel = await ensureKernel();
   const initrd = await ensureInitramfs();
   const failed: string[] = [];
@@ -135,29 +190,7 @@ async function recordCold(kernel: string, initrd: string, w: (typeof COLD_WORKLO
       trace: path.relative(REPO, `${trace}.xz`),
       policies: [],
     };
-    for (const policy of COLD_POLICIES) {
-      const { stdout } = await execFileAsync(
-        process.execPath,
-        [BIN, 'analyze', '--no-progress', '-c', COMPRESSORS.join(','), '--reclaim', policy, '-f', 'json', recording],
-        { maxBuffer: 64 << 20 },
-      );
-      const doc = JSON.parse(stdout) as SeriesDoc;
-      const last = doc.samples[doc.samples.length - 1];
-      // pages idle ≥ 120 s can only be told at a sample 120 s or more after the first
-      if (last.time < 120) throw new Error(`${workload}: the recording ends at ${last.time.toFixed(0)} s (${doc.samples.length} samples): too short for idle:120`);
-      const pick = (c: string, dedup: boolean) => last.results.find((r) => r.compressor === c && r.dedup === dedup)!;
-      result.policies.push({
-        policy,
-        time: last.time,
-        live_pages: last.pages.live,
-        stored_pages: pick('lz4', false).stored_pages,
-        results: COMPRESSORS.map((c) => {
-          const stock = pick(c, false).total_bytes;
-          const dedup = pick(c, true).total_bytes;
-          return { compressor: c, stock_bytes: stock, dedup_bytes: dedup, dedup_hits: pick(c, true).dedup_hits, net_ratio: stock > 0 ? (stock - dedup) / stock : 0 };
-        }),
-      });
-    }
+    result.policies = await coldPolicies(workload, recording);
     result.duration_seconds = Math.round(result.policies[0].time);
     fs.mkdirSync(out, { recursive: true });
     writeFileAtomic(path.join(out, `${workload}.json`), JSON.stringify(result, null, 1) + '\n', 0o644);

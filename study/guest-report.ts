@@ -50,7 +50,8 @@ export function coldSection(resultsDir: string): string {
     'zswap receives cold pages: those reclaim finds idle. The host kernel has no idle page tracking, so `npm run study:cold` ' +
       '(study/cold.ts, study/guest/cold-job.sh) runs each workload inside the Linux 6.12 QEMU guest, from the host\'s root shared read-only, ' +
       'records it for 150-300 s with `capture --interval 30 --idle page_idle` while light load runs (samples 30 s apart, or as fast as they can be taken when one takes longer), and replays the recording with ' +
-      '`analyze --reclaim all | idle:30 | idle:120`: zswap holding every page, or the pages idle at least 30 s or 120 s. Figures at the last sample:',
+      '`analyze --reclaim all | idle:30 | idle:120`: zswap holding every page, or the pages idle at least 30 s or 120 s. Figures at the last sample; ' +
+      '"sharing an object" counts the entries whose data another entry\'s object holds at that moment (the debugfs counter dedup_hits would also count hits of pages loaded back since).',
   );
   out.push('');
   const rows: string[][] = [];
@@ -61,13 +62,13 @@ export function coldSection(resultsDir: string): string {
         p.policy === 'all' ? `${c.workload} (${c.what}; last sample at ${c.duration_seconds} s)` : '',
         p.policy === 'all' ? 'every page' : `idle ≥ ${p.policy.slice(5)} s`,
         `${n(p.stored_pages)} of ${n(p.live_pages)} (${pct(p.stored_pages / Math.max(p.live_pages, 1))})`,
-        `${n(lz4.dedup_hits)} (${pct(lz4.dedup_hits / Math.max(p.stored_pages, 1))})`,
+        `${n(lz4.dedup_shared_pages)} (${pct(lz4.dedup_shared_pages / Math.max(p.stored_pages, 1))})`,
         ...p.results.map((r) => `${(r.stock_bytes / MiB).toFixed(1)} → ${(r.dedup_bytes / MiB).toFixed(1)} MiB, ${signedPct(r.net_ratio)}`),
       ]);
     }
   }
   const comps = results[0].policies[0].results.map((r) => r.compressor);
-  out.push(table(['workload', 'zswap holds', 'pages stored (of live)', 'dedup hits (lz4)', ...comps.map((c) => `${c}: pool + metadata, net saving`)], rows, ['l', 'l', 'r', 'r', ...comps.map((): 'r' => 'r')]));
+  out.push(table(['workload', 'zswap holds', 'pages stored (of live)', 'sharing an object (lz4)', ...comps.map((c) => `${c}: pool + metadata, net saving`)], rows, ['l', 'l', 'r', 'r', ...comps.map((): 'r' => 'r')]));
   out.push('');
   out.push(
     `Measured cold in the guest: ${results.map((c) => c.workload).join(', ')}, at guest sizes (fewer workers and keys than on the host), ` +

@@ -17,7 +17,7 @@ import type { WorkloadSummary } from './report.js';
 export interface ColdQuote {
   workload: string;
   what: string;
-  /** idle ≥ 120 s: dedup hits / stored pages and lz4's net saving */
+  /** idle ≥ 120 s: entries sharing an object / stored pages, and lz4's net saving */
   idle120: { hits: number; net: number };
   /** every page: the same */
   all: { hits: number; net: number };
@@ -125,7 +125,7 @@ export function coverLetterSection(q: StudyQuoteInput): string {
     out.push(
       bullet(
         `zswap sees only cold pages.  In a 6.12 guest with idle page tracking, ${c.workload} (${c.what}) recorded over time: ` +
-          `of the pages idle for at least 120 s, ${pct(c.idle120.hits)} were dedup hits (${pct(c.all.hits)} of all its pages), ` +
+          `of the pages idle for at least 120 s, ${pct(c.idle120.hits)} shared an object with another (${pct(c.all.hits)} of all its pages), ` +
           `and dedup saved ${pct(c.idle120.net)} of zswap's memory with lz4 (${pct(c.all.net)} if zswap held every page).` +
           (c.idle120.hits > c.all.hits ? '  Its duplicates are colder than the rest of its pages.' : ''),
       ),

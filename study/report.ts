@@ -531,7 +531,7 @@ function coldQuotes(resultsDir: string): ColdQuote[] {
     const at = (policy: string) => {
       const p = c.policies.find((x) => x.policy === policy);
       const lz4 = p?.results.find((r) => r.compressor === 'lz4');
-      return p && lz4 ? { hits: lz4.dedup_hits / Math.max(p.stored_pages, 1), net: lz4.net_ratio } : null;
+      return p && lz4 ? { hits: lz4.dedup_shared_pages / Math.max(p.stored_pages, 1), net: lz4.net_ratio } : null;
     };
     const all = at('all');
     const idle120 = at('idle:120');

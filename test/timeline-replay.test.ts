@@ -63,6 +63,7 @@ test('--reclaim all over a one-sample timeline gives the snapshot figures exactl
       assert.equal(r.rejects.compress_fail, store.rejectCompressFail, what);
       assert.equal(r.compressions, store.compressions, what);
       assert.equal(r.dedup_hits, store.duplicatePages, what);
+      assert.equal(r.dedup_shared_pages, store.duplicatePages, what);
       if (dedup) assert.equal(r.dedup_objects, store.poolObjects, what);
     }
   }
@@ -109,6 +110,7 @@ test('--reclaim all under churn: at each sample the live pages give the snapshot
   const { timeline, liveAt } = churn(9, 6);
   const out = await replayTimeline(new ArrayTimeline(timeline), options({ kind: 'all' }));
   let fragmented = 0;
+  let hitsOfFreedEntries = 0;
   for (const [s, row] of out.samples.entries()) {
     const snap = await snapshotOf(liveAt[s]);
     assert.equal(row.pages.live, liveAt[s].length);
@@ -123,11 +125,15 @@ test('--reclaim all under churn: at each sample the live pages give the snapshot
         assert.equal(r.packed_pool_pages, store.zpool.totalPages, what);
         assert.ok(r.pool_pages >= r.packed_pool_pages, what);
         if (dedup) assert.equal(r.dedup_objects, store.poolObjects, what);
+        // the pages sharing an object now are the snapshot's duplicates; dedup_hits also counts hits of entries since freed
+        assert.equal(r.dedup_shared_pages, store.duplicatePages, what);
+        hitsOfFreedEntries += r.dedup_hits - r.dedup_shared_pages;
         fragmented += r.fragmentation_pages;
       }
     }
   }
   assert.ok(fragmented > 0, 'frees left partly used zspages');
+  assert.ok(hitsOfFreedEntries > 0, 'some hits were of entries freed since');
   const last = out.samples.at(-1)!.results[0];
   assert.ok(last.invalidations > 0 && last.loads > 0);
 });

@@ -92,6 +92,8 @@ export interface ReplicaFigures {
   compacted_pages: number;
   dedup_objects: number;
   dedup_hits: number;
+  /** entries whose data another entry's object holds now: Σ (refs − 1) over live objects (dedup_hits counts every hit since the first sample) */
+  dedup_shared_pages: number;
   dedup_saved_bytes: number;
   dedup_verify_fail: number;
   /** writebacks of a slot whose object other slots still shared, freeing nothing: 0 with series v2, which passes them over */
@@ -371,6 +373,7 @@ class TimelineReplay {
       compacted_pages: pool.pagesCompacted,
       dedup_objects: o ? o.objects : 0,
       dedup_hits: r.dedupHits,
+      dedup_shared_pages: o ? o.sharedSlots : 0,
       dedup_saved_bytes: o ? o.savedBytes : 0,
       dedup_verify_fail: o ? o.verifyFailures : 0,
       writeback_shared: r.writebackShared,

@@ -101,6 +101,7 @@ const CSV_COLUMNS: [string, (s: SampleFigures, r: ReplicaFigures) => string | nu
   ['compacted_pages', (_s, r) => r.compacted_pages],
   ['dedup_objects', (_s, r) => r.dedup_objects],
   ['dedup_hits', (_s, r) => r.dedup_hits],
+  ['dedup_shared_pages', (_s, r) => r.dedup_shared_pages],
   ['dedup_saved_bytes', (_s, r) => r.dedup_saved_bytes],
   ['dedup_verify_fail', (_s, r) => r.dedup_verify_fail],
   ['writeback_shared', (_s, r) => r.writeback_shared],

@@ -45,6 +45,8 @@ export class DedupObjects {
   privateObjects = 0;
   /** dedup_saved_bytes: Σ (refs − 1) × length over live objects */
   savedBytes = 0;
+  /** Σ (refs − 1) over live objects: slots whose data another slot's object holds now (dedup_hits counts since boot) */
+  sharedSlots = 0;
   /** dedup_verify_fail */
   verifyFailures = 0;
   /** Σ length over live objects: what the pool holds */
@@ -67,6 +69,7 @@ export class DedupObjects {
     }
     this.refs[obj]++;
     this.savedBytes += this.length[obj];
+    this.sharedSlots++;
     return obj;
   }
 
@@ -99,6 +102,7 @@ export class DedupObjects {
   put(obj: number): number {
     if (--this.refs[obj] > 0) {
       this.savedBytes -= this.length[obj];
+      this.sharedSlots--;
       return NONE;
     }
     const key = this.keyOf(this.content[obj]);
