@@ -183,6 +183,10 @@ export class CaptureTimeline implements Timeline {
       this.scratch ??= new EventBatch();
       while (this.read(this.scratch) > 0);
     }
+    // Idle ages build on every sample's accesses: a sample whose ages nobody asked for (convert
+    // does not at sample 0, analyze only under idle and limit policies) is still ended, or
+    // the pages it saw appear would start their idle time, and lose their accesses, one later.
+    if (this.sample) this.idleAges();
     if (!this.pending && !this.ended) {
       // before the first sample: records up to the first SAMPLE record
       this.scratch ??= new EventBatch();
