@@ -4,10 +4,17 @@
  *   1. the sample's events: contents indexed and compressed (ContentIndexer); a page that went
  *      away is invalidated, a page whose content changed while swapped out was loaded first;
  *   2. the reclaim policy (reclaim-policy.ts): pages accessed since they went out are loaded back,
- *      then pages go out, the coldest first (input order for `all` and `recorded`);
+ *      then pages go out, the coldest first (key order for `all` and `recorded`);
  *   3. optionally zs_compact(), then one row of figures per replica.
- * Within a sample the replica sees invalidations first, then loads, then stores: the recording
- * cannot tell in which order they happened between two samples.
+ * The order matters (zsmalloc reuses the slot freed last, dedup hits count per store), so it is
+ * fixed by what the recording holds, never by how a reader batches it. The recording cannot tell
+ * in which order loads and invalidations happened between two samples; the replica takes the
+ * events' order in the file: a capture writes contents in the order its walk found them, then
+ * its GONE, SWAPPED and SWAPPED_IN records (capture/recording.ts), and convert copies that order
+ * into a trace. Then the policy's loads and stores go in key order, stores of idle pages the
+ * longest idle first, as reclaim isolates folios from the old end of the LRU (isolate_lru_folios(),
+ * mm/vmscan.c); keys are handed out in the order pages were first found, the recording's stand-in
+ * for the LRU's order among pages idle equally long, which it cannot see.
  */
 import type { CompressorName } from '../compress/compressor.js';
 import { PAGE_HASHES } from '../hash/page-hash.js';
