@@ -121,13 +121,20 @@ export function coverLetterSection(q: StudyQuoteInput): string {
         'compressed size of the copies, not their number.',
     ),
   );
-  for (const c of q.cold) {
+  if (q.cold.length) {
+    // net: what dedup saves of zswap's memory; a negative saving is a cost
+    const net = (x: number) => (x < 0 ? `cost ${pct(-x)}` : `saved ${pct(x)}`);
     out.push(
       bullet(
-        `zswap sees only cold pages.  In a 6.12 guest with idle page tracking, ${c.workload} (${c.what}) recorded over time: ` +
-          `of the pages idle for at least 120 s, ${pct(c.idle120.hits)} shared an object with another (${pct(c.all.hits)} of all its pages), ` +
-          `and dedup saved ${pct(c.idle120.net)} of zswap's memory with lz4 (${pct(c.all.net)} if zswap held every page).` +
-          (c.idle120.hits > c.all.hits ? '  Its duplicates are colder than the rest of its pages.' : ''),
+        'zswap sees only cold pages.  Recorded over time in a 6.12 guest with idle page tracking, of the pages idle for at least 120 s ' +
+          q.cold
+            .map(
+              (c) =>
+                `${c.workload} (${c.what}) had ${pct(c.idle120.hits)} sharing an object with another (${pct(c.all.hits)} of all its pages), ` +
+                `and dedup ${net(c.idle120.net)} of zswap's memory with lz4 (${signed(c.all.net)} if zswap held every page)`,
+            )
+            .join('; ') +
+          '.',
       ),
     );
   }
