@@ -36,8 +36,7 @@ const NOT_IN_GUEST =
   'jvm and jvm-x3 (64-96 MB heaps, and JVM start-up and JIT that take minutes under TCG), chromium (several renderer ' +
   'processes, hundreds of MB), gcc (a build whose memory changes every second, so little of it can stay idle for 120 s, and ' +
   'which ends before that) and pandas, pandas-x3 (batch jobs that end after their work). These were not tried in the guest; ' +
-  'the reasons are their sizes and run times on the host, not a failed attempt. node-cluster (2 workers) was recorded in the guest, but the ' +
-  'recording could not be read back ("page key N skips keys": a fault of `capture` in recordings, open), so it is not shown.';
+  'the reasons are their sizes and run times on the host, not a failed attempt.';
 
 export function coldSection(resultsDir: string): string {
   const results = readJson<ColdResult>(path.join(resultsDir, 'cold'));

@@ -64,10 +64,13 @@ export function readmeParagraph(q: StudyQuoteInput): string {
     `dedup with lz4 saves more than 1 % on ${f.pays.length} of ${q.sums.length} workloads` +
     (f.pays.length ? ` (${f.pays.slice(0, 3).map((x) => `${x.w} ${signed(x.v)}`).join(', ')})` : '') +
     (f.costs.length ? ` and costs up to ${pct(-f.costs[f.costs.length - 1].v)} elsewhere.` : '.');
-  for (const c of q.cold) {
+  if (q.cold.length) {
     text +=
-      ` In the 6.12 guest, the cold part of the ${c.workload} workload (pages idle ≥ 120 s, what zswap would receive) is ` +
-      `${pct(c.idle120.hits)} duplicates and saves ${signed(c.idle120.net)} with lz4, against ${pct(c.all.hits)} and ${signed(c.all.net)} for all its pages.`;
+      ' In the 6.12 guest, the cold part (pages idle ≥ 120 s, what zswap would receive) is ' +
+      q.cold
+        .map((c) => `${pct(c.idle120.hits)} duplicates for ${c.workload} (dedup ${signed(c.idle120.net)} with lz4; all its pages: ${pct(c.all.hits)}, ${signed(c.all.net)})`)
+        .join(', ') +
+      '.';
   }
   return wrap(text, 100, '');
 }
@@ -126,11 +129,11 @@ export function coverLetterSection(q: StudyQuoteInput): string {
     const net = (x: number) => (x < 0 ? `cost ${pct(-x)}` : `saved ${pct(x)}`);
     out.push(
       bullet(
-        'zswap sees only cold pages.  Recorded over time in a 6.12 guest with idle page tracking, of the pages idle for at least 120 s ' +
+        'zswap sees only cold pages.  Recorded over time in a 6.12 guest with idle page tracking: ' +
           q.cold
             .map(
               (c) =>
-                `${c.workload} (${c.what}) had ${pct(c.idle120.hits)} sharing an object with another (${pct(c.all.hits)} of all its pages), ` +
+                `${c.workload} (${c.what}): of its pages idle for at least 120 s, ${pct(c.idle120.hits)} shared an object with another (${pct(c.all.hits)} of all its pages), ` +
                 `and dedup ${net(c.idle120.net)} of zswap's memory with lz4 (${signed(c.all.net)} if zswap held every page)`,
             )
             .join('; ') +
