@@ -9,10 +9,9 @@ import type { CompressorName } from '../src/compress/compressor.js';
 import { DST_BUFFER_SIZE, PAGE_SIZE } from '../src/model/kernel.js';
 import { createCompressor } from '../src/compress/registry.js';
 import { ContentIndex } from '../src/replay/content-index.js';
-import { replay } from '../src/replay/pipeline.js';
+import { defaultReplayOptions, replay } from '../src/replay/pipeline.js';
 import { openSource } from '../src/sources/open-source.js';
 import { BATCH_PAGES, PageBatch } from '../src/sources/page-batch.js';
-import { DEFAULT_METADATA_SIZES } from '../src/store/metadata.js';
 
 const [mode, arg, file] = process.argv.slice(2);
 const t0 = process.hrtime.bigint();
@@ -33,17 +32,7 @@ if (mode === 'compress') {
   extra = { sink };
 } else if (mode === 'analyze') {
   const source = openSource(file, 'auto');
-  const out = await replay([source], {
-    compressors: [arg as CompressorName],
-    zpool: 'zsmalloc',
-    chainSize: 8,
-    hash: 'xxh64',
-    hashBits: 64,
-    verify: true,
-    limit: null,
-    metadata: DEFAULT_METADATA_SIZES,
-    threads: Number(process.argv[5] ?? 1),
-  });
+  const out = await replay([source], defaultReplayOptions([arg as CompressorName], Number(process.argv[5] ?? 1)));
   pages = out.pages;
   extra = { distinct: out.index.count, compressions_avoided: out.stores[0].dedup.duplicatePages };
 } else if (mode === 'index') {

@@ -9,10 +9,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { CompressorName } from '../src/compress/compressor.js';
 import { PAGE_SIZE } from '../src/model/kernel.js';
-import { replay, type ReplayOutcome } from '../src/replay/pipeline.js';
+import { defaultReplayOptions, replay, type ReplayOutcome } from '../src/replay/pipeline.js';
 import { openSource } from '../src/sources/open-source.js';
 import { BATCH_PAGES } from '../src/sources/page-batch.js';
-import { DEFAULT_METADATA_SIZES } from '../src/store/metadata.js';
 import { loadCorpus } from './helpers/corpus.js';
 import { tmpDir } from './helpers/tmp.js';
 
@@ -40,17 +39,7 @@ function inputs(): string[] {
 async function run(files: string[], threads: number): Promise<ReplayOutcome> {
   const sources = files.map((f) => openSource(f, 'raw'));
   try {
-    return await replay(sources, {
-      compressors,
-      zpool: 'zsmalloc',
-      chainSize: 8,
-      hash: 'xxh64',
-      hashBits: 64,
-      verify: true,
-      limit: null,
-      metadata: DEFAULT_METADATA_SIZES,
-      threads,
-    });
+    return await replay(sources, defaultReplayOptions(compressors, threads));
   } finally {
     for (const s of sources) s.close();
   }

@@ -5,10 +5,10 @@
  */
 import type { CompressorName } from '../compress/compressor.js';
 import { PAGE_HASHES, type HashName } from '../hash/page-hash.js';
-import { DEDUP_KEY_BITS, PAGE_SIZE } from '../model/kernel.js';
+import { DEDUP_KEY_BITS, PAGE_SIZE, ZSMALLOC } from '../model/kernel.js';
 import { BATCH_PAGES, type PageBatch } from '../sources/page-batch.js';
 import type { PageSource } from '../sources/page-source.js';
-import type { MetadataSizes } from '../store/metadata.js';
+import { DEFAULT_METADATA_SIZES, type MetadataSizes } from '../store/metadata.js';
 import { ZbudPool } from '../store/zbud-pool.js';
 import type { ZpoolName } from '../store/zpool.js';
 import { buildSizeClassTable, type SizeClassTable } from '../store/zsmalloc-classes.js';
@@ -48,6 +48,21 @@ export interface ReplayOptions {
   /** attribute pages to processes and/or mappings (analyze --by) */
   drillDown?: readonly DrillLevel[];
   onProgress?: (p: ReplayProgress) => void;
+}
+
+/** analyze's defaults (zsmalloc at the kernel's chain size, xxh64, byte verification, no pool limit) for these compressors */
+export function defaultReplayOptions(compressors: CompressorName[], threads: number): ReplayOptions {
+  return {
+    compressors,
+    zpool: 'zsmalloc',
+    chainSize: ZSMALLOC.chainSize.default,
+    hash: 'xxh64',
+    hashBits: 64,
+    verify: true,
+    limit: null,
+    metadata: DEFAULT_METADATA_SIZES,
+    threads,
+  };
 }
 
 export interface ReplayProgress {
