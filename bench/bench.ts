@@ -2,8 +2,10 @@
  * `npm run bench`: throughput and memory figures (prints, asserts nothing).
  * For each compressor, on ../shared/corpus/pages.bin (8,000 real pages) and on files made from it:
  * pages/s of the whole replay on one thread against the kernel's own C compressors on the same
- * pages (./kernel-yardstick.ts), of compressing alone, of the replay on all threads (and its
- * scaling) and on a duplicate-heavy input; peak RSS; dedup index bytes per unique page.
+ * pages (./kernel-yardstick.ts), taken in pairs so that a machine whose speed drifts moves both
+ * sides of a ratio alike; of compressing alone; of the replay on more threads (its scaling, on an
+ * input large enough to pay for starting the workers) and on a duplicate-heavy input; peak RSS;
+ * dedup index bytes per unique page.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,19 +27,39 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zswap-dedup-bench-'));
 const dupFile = path.join(tmp, 'dup4.raw');
 const corpusBytes = fs.readFileSync(corpus);
 fs.writeFileSync(dupFile, Buffer.concat([corpusBytes, corpusBytes, corpusBytes, corpusBytes]));
-// six passes over the corpus with a pass/page number stamped into each non-zero page: 48,000
-// pages, nearly all distinct (large enough that worker start-up does not dominate)
-const uniqFile = path.join(tmp, 'uniq6.raw');
-const uniq = Buffer.alloc(corpusBytes.length * 6);
-for (let pass = 0; pass < 6; pass++) {
-  corpusBytes.copy(uniq, pass * corpusBytes.length);
-  for (let p = 0; p < corpusBytes.length / PAGE_SIZE; p++) uniq.writeUInt32LE(pass * 8000 + p + 1, pass * corpusBytes.length + p * PAGE_SIZE + 100);
+/**
+ * `passes` passes over the corpus with a pass/page number stamped into each non-zero page: nearly
+ * all distinct pages. Written pass by pass, made once per size.
+ */
+const corpusPages = corpusBytes.length / PAGE_SIZE;
+const uniqFiles = new Map<number, string>();
+function uniqFile(passes: number): string {
+  const made = uniqFiles.get(passes);
+  if (made) return made;
+  const file = path.join(tmp, `uniq${passes}.raw`);
+  const fd = fs.openSync(file, 'w');
+  const pass = Buffer.alloc(corpusBytes.length);
+  for (let p = 0; p < passes; p++) {
+    corpusBytes.copy(pass);
+    for (let i = 0; i < corpusPages; i++) pass.writeUInt32LE(p * corpusPages + i + 1, i * PAGE_SIZE + 100);
+    fs.writeSync(fd, pass);
+  }
+  fs.closeSync(fd);
+  uniqFiles.set(passes, file);
+  return file;
 }
-fs.writeFileSync(uniqFile, uniq);
+// 48,000 pages: the pages of the ratios against the kernel's C
+const uniq6 = uniqFile(6);
 // its first page alone: the set-up cost of a run (pool, module compilation), taken off the replay
 // rates compared with the kernel's, as the kernel's timing has no set-up in it either
 const onePageFile = path.join(tmp, 'one.raw');
-fs.writeFileSync(onePageFile, uniq.subarray(0, PAGE_SIZE));
+fs.writeFileSync(onePageFile, fs.readFileSync(uniq6).subarray(0, PAGE_SIZE));
+/** rounds of (kernel C, replay, set-up) for each ratio: the ratio printed is their median */
+const ROUNDS = 5;
+/** the scaling input holds about this many seconds of one thread's work (workers take ~50 ms to start) */
+const SCALING_SECONDS = 2;
+/** and at most this many corpus passes (240,000 pages, 983 MB in the temporary folder) */
+const MAX_SCALING_PASSES = 30;
 
 interface CaseResult {
   pages: number;
@@ -63,8 +85,14 @@ function best(n: number, ...args: string[]): CaseResult {
 
 const pps = (r: { pages: number; seconds: number }) => r.pages / r.seconds;
 const num = (x: number, w: number) => Math.round(x).toLocaleString('en-US').padStart(w);
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
 
 const threads = Math.min(8, os.availableParallelism());
+/** thread counts the scaling is measured at: powers of two below the machine's count, and its count */
+const threadCounts = [2, 4].filter((t) => t < threads).concat(threads > 1 ? [threads] : []);
 // `npm run bench -- lz4 lzo` measures only those compressors
 const asked = process.argv.slice(2);
 const chosen = asked.length > 0 ? COMPRESSOR_NAMES.filter((n) => asked.includes(n)) : COMPRESSOR_NAMES;
@@ -76,30 +104,77 @@ console.log(
   'yardstick: ' +
     ('missing' in yardstick
       ? `skipped, the kernel's C compressors cannot be built here: ${yardstick.missing}`
-      : "the 6.12 kernel's own compressors (../shared/tools/koracle, gcc -O2) on uniq6: per page a zero check, xxh64 and compression, best of 3 passes"),
+      : "the 6.12 kernel's own compressors (../shared/tools/koracle, gcc -O2) on uniq6: per page a zero check, xxh64 and compression, one pass per round"),
 );
-console.log('replay: zero check, xxh64, dedup index with byte verification, compression of new contents, both stores (best of 2–3 runs);');
-console.log(`compress: every corpus page compressed, nothing else (best of 3); scaling: replay uniq6 speed-up from 1 to ${threads} threads, as a share of linear\n`);
-const header = ['compressor', 'kernel C, pages/s', 'replay uniq6, 1 thread', '× kernel C (set-up taken off)', 'compress corpus', `replay uniq6, ${threads} threads`, 'scaling', `replay dup4, ${threads} threads`, 'peak RSS MiB'];
+console.log(
+  `replay: zero check, xxh64, dedup index with byte verification, compression of new contents, both stores; ` +
+    `× kernel C: ${ROUNDS} rounds of one kernel pass, one replay and one one-page replay (its set-up, taken off) on uniq6, ` +
+    `the median of the rounds' ratios and their range`,
+);
+console.log(
+  `compress: every corpus page compressed, nothing else (best of 3); scaling: the replay's speed-up from 1 thread to ` +
+    `${threadCounts.join(', ') || '–'} as a share of linear (best of 2 each), on distinct pages enough for about ` +
+    `${SCALING_SECONDS} s of one thread's work; dup4 (best of 2)\n`,
+);
+const tMax = threads;
+const header = [
+  'compressor',
+  'kernel C, pages/s',
+  'replay uniq6, 1 thread',
+  '× kernel C (set-up taken off)',
+  'compress corpus',
+  'scaling input, pages',
+  `replay, ${tMax} threads`,
+  'scaling',
+  `replay dup4, ${tMax} threads`,
+  'peak RSS MiB',
+];
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
 for (const name of chosen) {
-  const k = 'missing' in yardstick ? null : yardstick.run(name, uniqFile, 3);
-  const u1 = best(3, 'analyze', name, uniqFile, '1');
-  const setUp = best(3, 'analyze', name, onePageFile, '1');
-  const u1Work = { pages: u1.pages - 1, seconds: Math.max(1e-9, u1.seconds - setUp.seconds) };
+  const kernel: number[] = [];
+  const replay1: number[] = [];
+  const ratios: number[] = [];
+  let rss = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    const k = 'missing' in yardstick ? null : yardstick.run(name, uniq6, 1);
+    const u1 = run('analyze', name, uniq6, '1');
+    const setUp = run('analyze', name, onePageFile, '1');
+    rss = Math.max(rss, u1.maxRssMiB);
+    replay1.push(pps(u1));
+    if (!k) continue;
+    kernel.push(pps(k));
+    ratios.push(pps({ pages: u1.pages - 1, seconds: Math.max(1e-9, u1.seconds - setUp.seconds) }) / pps(k));
+  }
   const c = best(3, 'compress', name, corpus);
-  const un = threads > 1 ? best(2, 'analyze', name, uniqFile, String(threads)) : u1;
-  const d = best(2, 'analyze', name, dupFile, String(threads));
-  const rss = Math.max(u1.maxRssMiB, un.maxRssMiB, d.maxRssMiB);
+  let scaling = '–';
+  let scalingPages = '–';
+  let tMaxRate = median(replay1);
+  if (threadCounts.length > 0) {
+    const passes = Math.min(MAX_SCALING_PASSES, Math.max(6, Math.ceil((median(replay1) * SCALING_SECONDS) / corpusPages)));
+    const big = uniqFile(passes);
+    const one = best(2, 'analyze', name, big, '1');
+    const shares = threadCounts.map((t) => {
+      const r = best(2, 'analyze', name, big, String(t));
+      rss = Math.max(rss, r.maxRssMiB);
+      if (t === tMax) tMaxRate = pps(r);
+      return `${t}: ${((pps(r) / pps(one) / t) * 100).toFixed(0)} %`;
+    });
+    scaling = shares.join(' · ');
+    scalingPages = num(one.pages, 7);
+  }
+  const d = best(2, 'analyze', name, dupFile, String(tMax));
+  rss = Math.max(rss, d.maxRssMiB);
+  const ratio = ratios.length ? `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : '–';
   const cells = [
     name,
-    k ? num(pps(k), 8) : '–',
-    num(pps(u1), 8),
-    k ? `${(pps(u1Work) / pps(k)).toFixed(2)}×` : '–',
+    kernel.length ? num(median(kernel), 8) : '–',
+    num(median(replay1), 8),
+    ratio,
     num(pps(c), 8),
-    num(pps(un), 8),
-    threads > 1 ? `${((pps(un) / pps(u1) / threads) * 100).toFixed(0)} %` : '–',
+    scalingPages,
+    num(tMaxRate, 8),
+    scaling,
     num(pps(d), 8),
     rss.toFixed(0),
   ];
