@@ -1,17 +1,19 @@
 /**
  * One benchmark case, run in its own process so its peak RSS is its own. Prints one JSON line.
- *   node dist/bench/case.js compress <compressor> <file>   every page compressed (the cost without dedup)
  *   node dist/bench/case.js analyze <compressor> <file> <threads>   the full replay: zero check, hash, index, both stores
+ *   node dist/bench/case.js kernel-work <compressor> <file>   what bench/kernel-rate.c times, in our code on one thread:
+ *       zero check, xxh64 and compression of every non-zero page where the replay does them (reading not timed)
  *   node dist/bench/case.js index <n> bytes|fingerprint    dedup index memory for n distinct contents
  */
 import fs from 'node:fs';
 import type { CompressorName } from '../src/compress/compressor.js';
-import { DST_BUFFER_SIZE, PAGE_SIZE } from '../src/model/kernel.js';
-import { createCompressor } from '../src/compress/registry.js';
+import { kernelLib } from '../src/compress/wasm/kernel-lib.js';
+import { CompressPool } from '../src/replay/compress-pool.js';
 import { ContentIndex } from '../src/replay/content-index.js';
+import { moduleBatch } from '../src/replay/content-indexer.js';
 import { defaultReplayOptions, replay } from '../src/replay/pipeline.js';
 import { openSource } from '../src/sources/open-source.js';
-import { BATCH_PAGES, PageBatch } from '../src/sources/page-batch.js';
+import { BATCH_PAGES } from '../src/sources/page-batch.js';
 
 const [mode, arg, file] = process.argv.slice(2);
 const t0 = process.hrtime.bigint();
@@ -19,22 +21,34 @@ const cpu0 = process.cpuUsage();
 let pages = 0;
 let extra: Record<string, number> = {};
 
-if (mode === 'compress') {
-  const source = openSource(file, 'auto');
-  const c = createCompressor(arg as CompressorName);
-  const batch = new PageBatch(BATCH_PAGES);
-  const dst = new Uint8Array(DST_BUFFER_SIZE);
-  let sink = 0;
-  for (let n = source.read(batch); n > 0; n = source.read(batch)) {
-    for (let i = 0; i < n; i++) sink += c.compress(batch.content.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), dst);
-    pages += n;
-  }
-  extra = { sink };
-} else if (mode === 'analyze') {
+if (mode === 'analyze') {
   const source = openSource(file, 'auto');
   const out = await replay([source], defaultReplayOptions([arg as CompressorName], Number(process.argv[5] ?? 1)));
   pages = out.pages;
   extra = { distinct: out.index.count, compressions_avoided: out.stores[0].dedup.duplicatePages };
+} else if (mode === 'kernel-work') {
+  // the replay's own scan (scanPages) and compression job (CompressPool) on its own batch memory
+  const source = openSource(file, 'auto');
+  const batch = moduleBatch(BATCH_PAGES);
+  const lib = kernelLib();
+  const pool = new CompressPool([arg as CompressorName], BATCH_PAGES, 1, { pages: batch.content });
+  const scanAt = lib.reserve(BATCH_PAGES * 17);
+  const flags = new Uint8Array(lib.memory.buffer, scanAt + BATCH_PAGES * 16, BATCH_PAGES);
+  const batchAt = lib.offsetOf(batch.content);
+  let busy = 0n;
+  let sink = 0;
+  for (let n = source.read(batch); n > 0; n = source.read(batch)) {
+    const t = process.hrtime.bigint();
+    lib.exports.scanPages(batchAt, n, scanAt + BATCH_PAGES * 16, scanAt, 0, 0, 0);
+    let jobs = 0;
+    for (let i = 0; i < n; i++) if (flags[i] === 0) pool.shared.slots[jobs++] = i;
+    pool.run(jobs);
+    busy += process.hrtime.bigint() - t;
+    for (let j = 0; j < jobs; j++) sink += pool.shared.lengths[j];
+    pages += n;
+  }
+  pool.close();
+  extra = { busySeconds: Number(busy) / 1e9, sink };
 } else if (mode === 'index') {
   const n = Number(arg);
   const verifyBytes = file === 'bytes';
