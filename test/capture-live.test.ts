@@ -308,3 +308,43 @@ test('--cgroup: every process of a cgroup v2, frozen with the cgroup freezer and
   assert.deepEqual([...(src.info.pids as number[])].sort(), [parent, child].sort());
   src.close();
 });
+
+/** Starts test/workloads/reserve.py: an empty no-access reservation and present pages made no-access. */
+async function startReserve(gib: number, guarded: number): Promise<{ pid: number; reserved: number; guarded: number }> {
+  const p = spawn('python3', [path.join(ROOT, 'test', 'workloads', 'reserve.py'), String(gib), String(guarded)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(p);
+  let out = '';
+  for await (const chunk of p.stdout!) {
+    out += String(chunk);
+    const m = /pid (\d+)\nreserved (\d+)\nguarded (\d+)\n/.exec(out);
+    if (m) return { pid: Number(m[1]), reserved: Number(m[2]), guarded: Number(m[3]) };
+  }
+  throw new Error(`workload did not start: ${out}`);
+}
+
+test('an empty no-access reservation (64 GiB) is not walked and is reported; present pages made no-access are captured', async (t) => {
+  if (!needRoot(t)) return;
+  const [gib, g] = [64, 16];
+  const w = await startReserve(gib, g);
+  const file = path.join(dir, 'reserve.zsdc');
+  const r = runCli(['capture', '-p', String(w.pid), '-o', file]);
+  assert.equal(r.status, 0, r.stderr);
+  const src = new CaptureSource(InputFile.open(file));
+  const batch = new PageBatch();
+  const guardedSeen: number[] = [];
+  for (let n = src.read(batch); n > 0; n = src.read(batch)) {
+    for (let i = 0; i < n; i++) {
+      const index = (batch.vaddr[i] - w.guarded) / PAGE_SIZE;
+      if (index < 0 || index >= g) continue;
+      assert.equal(batch.content.toString('latin1', i * PAGE_SIZE, i * PAGE_SIZE + 16), `ZSDGUARD-${String(index).padStart(6, '0')}-`);
+      guardedSeen.push(index);
+    }
+  }
+  const summary = src.info.summary as { processes: { reserved_pages: number }[] };
+  src.close();
+  assert.deepEqual(guardedSeen.sort((a, b) => a - b), Array.from({ length: g }, (_, i) => i), 'the no-access pages that are present');
+  // the reservation, and maybe the no-access gaps the loader leaves between a library's segments
+  const reserved = summary.processes[0].reserved_pages;
+  assert.ok(reserved >= (gib * 2 ** 30) / PAGE_SIZE && reserved < (gib * 2 ** 30) / PAGE_SIZE + (1 << 20), `reserved_pages ${reserved}`);
+  assert.match(r.stderr, /not walked: 64\.\d+ GiB of address space reserved with no access/);
+});

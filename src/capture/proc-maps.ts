@@ -1,4 +1,4 @@
-/** /proc/PID/maps: the mappings of a process. */
+/** /proc/PID/maps and /proc/PID/smaps: the mappings of a process. */
 
 export interface Mapping {
   start: number;
@@ -7,6 +7,8 @@ export interface Mapping {
   offset: number;
   inode: number;
   path: string;
+  /** /proc/PID/smaps: resident and swapped kB of the mapping (Rss + Swap); -1 from maps */
+  usedKiB: number;
 }
 
 const LINE = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S{4})\s+([0-9a-f]+)\s+\S+\s+(\d+)\s*(.*)$/;
@@ -23,9 +25,43 @@ export function parseMaps(text: string): Mapping[] {
       offset: parseInt(m[4], 16),
       inode: Number(m[5]),
       path: m[6].trim(),
+      usedKiB: -1,
     });
   }
   return out;
+}
+
+const USAGE = /^(Rss|Swap):\s+(\d+) kB$/;
+
+/**
+ * /proc/PID/smaps: each mapping's header line (as in maps) followed by its figures, of which Rss
+ * and Swap are kept (fs/proc/task_mmu.c show_smap()).
+ */
+export function parseSmaps(text: string): Mapping[] {
+  const out: Mapping[] = [];
+  let last: Mapping | null = null;
+  for (const line of text.split('\n')) {
+    const m = LINE.exec(line);
+    if (m) {
+      last = { start: parseInt(m[1], 16), end: parseInt(m[2], 16), perms: m[3], offset: parseInt(m[4], 16), inode: Number(m[5]), path: m[6].trim(), usedKiB: 0 };
+      out.push(last);
+      continue;
+    }
+    const u = last ? USAGE.exec(line) : null;
+    if (u) last!.usedKiB += Number(u[2]);
+  }
+  return out;
+}
+
+/**
+ * Address space reserved with no access (PROT_NONE) that holds nothing: V8, Java and Go reserve
+ * terabytes this way, and pagemap would describe every page of it. A page present or swapped there
+ * (mapped before an mprotect()) counts in smaps' Rss or Swap, so such a mapping is walked. Only a
+ * shared zero page mapped before the mprotect() is not counted there (vm_normal_page() gives no
+ * page for it); zswap never holds it.
+ */
+export function isEmptyReservation(m: Mapping): boolean {
+  return m.perms.startsWith('---') && m.usedKiB === 0;
 }
 
 /** [vsyscall] lives above the user address space and pagemap cannot describe it */

@@ -1,6 +1,6 @@
 /**
- * One sample's walk over the targets: for every mapping of every process, /proc/PID/pagemap
- * gives presence, PFN or swap entry, the exclusive, file-or-shared and soft-dirty bits;
+ * One sample's walk over the targets: for every mapping of every process (/proc/PID/smaps, which
+ * also tells the empty no-access reservations that are not walked), /proc/PID/pagemap gives presence, PFN or swap entry, the exclusive, file-or-shared and soft-dirty bits;
  * /proc/kpageflags says what a present physical page is (anon, swap-backed, KSM, THP, the shared
  * zero page). Pages zswap could hold (anonymous; shmem with --shmem) go into the SampleWalk,
  * the rest is counted. Nothing is written anywhere; page contents are read only without
@@ -33,7 +33,7 @@ import {
 } from './page-info.js';
 import { FIRST_SPECIAL_SWAP_TYPE, LOC, type SampleWalk } from './page-identity.js';
 import { ProcMemReader } from './page-content.js';
-import { isSpecialMapping, looksLikeShmem, parseMaps, type Mapping } from './proc-maps.js';
+import { isEmptyReservation, isSpecialMapping, looksLikeShmem, parseSmaps, type Mapping } from './proc-maps.js';
 import { isZeroFilled } from '../replay/zero-page.js';
 import { processName } from './targets.js';
 
@@ -57,6 +57,8 @@ export interface ProcessStats {
   zero_page: number;
   hugetlb_excluded: number;
   unreadable: number;
+  /** virtual pages of no-access mappings that held nothing (proc-maps.ts isEmptyReservation()), not walked */
+  reserved_pages: number;
   /** where the captured pages' contents came from */
   from_kcore: number;
   from_pid_mem: number;
@@ -120,6 +122,7 @@ function newProcessStats(pid: number, sample: number): ProcessStats {
     zero_page: 0,
     hugetlb_excluded: 0,
     unreadable: 0,
+    reserved_pages: 0,
     from_kcore: 0,
     from_pid_mem: 0,
     exited: false,
@@ -130,7 +133,7 @@ function newProcessStats(pid: number, sample: number): ProcessStats {
 
 /** the counts of one sample start at 0 */
 function resetSampleCounts(st: ProcessStats, sample: number): void {
-  st.present = st.already_captured = st.swapped = st.file_excluded = st.shmem_excluded = st.zero_page = st.hugetlb_excluded = st.unreadable = 0;
+  st.present = st.already_captured = st.swapped = st.file_excluded = st.shmem_excluded = st.zero_page = st.hugetlb_excluded = st.unreadable = st.reserved_pages = 0;
   st.last_sample = sample;
 }
 
@@ -211,7 +214,7 @@ export class TargetWalker {
     let maps: Mapping[];
     let pagemapFd: number;
     try {
-      maps = parseMaps(fs.readFileSync(`/proc/${p.pid}/maps`, 'utf8'));
+      maps = parseSmaps(fs.readFileSync(`/proc/${p.pid}/smaps`, 'utf8'));
       pagemapFd = fs.openSync(`/proc/${p.pid}/pagemap`, 'r');
     } catch {
       st.exited = true;
@@ -221,7 +224,11 @@ export class TargetWalker {
     const softDirtyKnown = this.opts.softDirty && p.clearedAt === sample - 1;
     if (!this.opts.phys) this.mem = ProcMemReader.open(p.pid);
     try {
-      for (const m of maps) if (!isSpecialMapping(m)) await this.walkMapping(p, m, pagemapFd, softDirtyKnown);
+      for (const m of maps) {
+        if (isSpecialMapping(m)) continue;
+        if (isEmptyReservation(m)) st.reserved_pages += (m.end - m.start) / PAGE_SIZE;
+        else await this.walkMapping(p, m, pagemapFd, softDirtyKnown);
+      }
     } catch (e) {
       if (e instanceof InputError) throw e;
       st.exited = true;

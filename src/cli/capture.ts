@@ -2,7 +2,9 @@
 import { capture, type CaptureSummary, type IdleChoice, type SampleSchedule } from '../capture/capture.js';
 import type { SampleFigures } from '../capture/recording.js';
 import { parseTriggerPaths } from '../capture/sample-trigger.js';
+import { PAGE_SIZE } from '../model/kernel.js';
 import { renderTable } from '../report/text-layout.js';
+import { bytes } from '../report/units.js';
 import { EXIT_OK, InputError } from '../util/errors.js';
 import { parseIntIn, parsePid, parseSeconds } from './parse.js';
 import { Progress } from './progress.js';
@@ -113,8 +115,16 @@ export function describeCapture(s: CaptureSummary): string {
     `captured ${s.pages} pages from ${s.processes.length} process(es); contents from ${CONTENT_FROM[s.content_from]}` +
     `${s.pfn ? `; ${s.shared_physical_pages} physical pages were mapped ${s.shared_references} times by the captured mappings and are counted once` : '; PFNs not used'}\n` +
     renderTable(rows, '  ', 'rl') +
-    '\n  (already: present pages whose physical page was captured before; file/shmem: left out of scope; swapped: not readable)\n'
+    '\n  (already: present pages whose physical page was captured before; file/shmem: left out of scope; swapped: not readable)\n' +
+    reservedNote(s.processes)
   );
+}
+
+/** the address space left unread because it was reserved with no access and held nothing */
+function reservedNote(processes: CaptureSummary['processes']): string {
+  const pages = processes.reduce((a, p) => a + p.reserved_pages, 0);
+  if (pages === 0) return '';
+  return `  (not walked: ${bytes(pages * PAGE_SIZE)} of address space reserved with no access (PROT_NONE) and holding nothing, by smaps)\n`;
 }
 
 export async function runCapture(flags: CaptureFlags): Promise<number> {
