@@ -33,13 +33,14 @@ interface Exports {
   hash64(len: number, seedLo: number, seedHi: number): void;
   compressPages(alg: number, pages: number, slots: number, n: number, lengths: number, stride: number): void;
   scanPages(pages: number, n: number, flags: number, hashes: number, fingerprint: number, seedLo: number, seedHi: number): void;
+  scanPage(fingerprint: number, seedLo: number, seedHi: number): number;
 }
 
 export interface KernelLib {
   readonly exports: Exports;
   /** the module's memory as bytes (a new view after reserve()) */
   readonly memory: Buffer;
-  /** byte offsets of the input page, the output stream (2 * PAGE_SIZE) and the hash result */
+  /** byte offsets of the input page, the output stream (2 * PAGE_SIZE) and the hash results (16 bytes) */
   readonly pageIn: number;
   readonly streamOut: number;
   readonly hashOut: number;

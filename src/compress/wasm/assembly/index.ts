@@ -79,15 +79,23 @@ export function compressPages(alg: i32, pages: usize, slots: usize, n: i32, leng
  */
 export function scanPages(pages: usize, n: i32, flags: usize, hashes: usize, fingerprint: bool, seedLo: u32, seedHi: u32): void {
   const seed = (<u64>seedHi << 32) | seedLo;
-  for (let i = 0; i < n; i++) {
-    const p = pages + (<usize>i << 12);
-    const zero = zeroFilledAt(p);
-    store<u8>(flags + <usize>i, zero);
-    if (zero) continue;
-    const h = hashes + (<usize>i << 4);
-    store<u64>(h, xxh64(p, PAGE_SIZE, 0));
-    if (fingerprint) store<u64>(h, xxh64(p, PAGE_SIZE, seed), 8);
-  }
+  for (let i = 0; i < n; i++) store<u8>(flags + <usize>i, scanAt(pages + (<usize>i << 12), hashes + (<usize>i << 4), fingerprint, seed));
+}
+
+/**
+ * scanPages() of the page at pageIn() (a worker thread's copy of a page of another module's
+ * batch): returns the zero flag, the hashes go to hashOut() (16 bytes)
+ */
+export function scanPage(fingerprint: bool, seedLo: u32, seedHi: u32): bool {
+  return scanAt(PAGE_IN, HASH_OUT, fingerprint, (<u64>seedHi << 32) | seedLo);
+}
+
+/** zero check of the page at p; when not zero-filled, its xxh64 and (fingerprint) its second hash at h */
+@inline function scanAt(p: usize, h: usize, fingerprint: bool, seed: u64): bool {
+  if (zeroFilledAt(p)) return true;
+  store<u64>(h, xxh64(p, PAGE_SIZE, 0));
+  if (fingerprint) store<u64>(h, xxh64(p, PAGE_SIZE, seed), 8);
+  return false;
 }
 
 /** is_folio_zero_filled() (mm/page_io.c) of the page at p: the last word first, as the kernel */

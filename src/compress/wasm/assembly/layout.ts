@@ -10,8 +10,8 @@ export const MAX_OUT: i32 = PAGE_SIZE;
 export const PAGE_IN: usize = memory.data(PAGE_SIZE, 16);
 /** 2 * PAGE_SIZE like zswap's acomp_ctx->buffer, and slack for copyOut's last word */
 export const STREAM_OUT: usize = memory.data(2 * PAGE_SIZE + 8, 16);
-/** xxh64 result: low 32 bits, high 32 bits */
-export const HASH_OUT: usize = memory.data(8, 8);
+/** xxh64 result: low 32 bits, high 32 bits; scanPage() adds the fingerprint seed's xxh64 after it */
+export const HASH_OUT: usize = memory.data(16, 8);
 
 @inline export function in8(p: i32): u32 {
   return load<u8>(<usize>p, PAGE_IN);
