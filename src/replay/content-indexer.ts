@@ -9,10 +9,12 @@
  * scanned there in one call (zero check, xxh64, fingerprint) and its new contents compressed where
  * they lie: per page, no copy and no call into the module.
  *
- * With worker threads the replay keeps two such batches (moduleBatches()) and overlaps them: the
- * workers compress one batch's new contents while this thread reads, scans and indexes the next
- * and puts the one before into the stores (collect(), startJob(), finishJob()). The index is
- * still built in input order on this thread, so the results are those of one thread.
+ * With worker threads the replay keeps OVERLAP_BATCHES such batches (moduleBatches()) and
+ * overlaps them: once batch b + 1 is read, one job scans it on all threads (startJob(b + 1, n))
+ * and then compresses batch b's new contents; this thread indexes b + 1 as soon as all of it is
+ * scanned (collect()), puts batch b − 1 into the stores and reads batch b + 2 while the
+ * compression runs on (finishJob() ends it). The index is still built in input order on this
+ * thread, so the results are those of one thread.
  */
 import { COMPRESSOR_NAMES, type CompressorName } from '../compress/compressor.js';
 import { kernelLib } from '../compress/wasm/kernel-lib.js';
@@ -49,6 +51,9 @@ export function releaseModuleBatches(batches: readonly PageBatch[]): void {
   const at = kernelLib().offsetOf(batches[0].content);
   if (at >= 0) kernelLib().release(at, batches[0].content.length * batches.length);
 }
+
+/** batches an overlapped replay keeps: one read and indexed, one compressed, one put into the stores */
+export const OVERLAP_BATCHES = 3;
 
 /** what scanPages() leaves per page: 1 byte of zero flag, 16 of hashes */
 const SCAN_BYTES_PER_PAGE = 17;
@@ -90,6 +95,9 @@ export class ContentIndexer {
   /** content ids of the job startJob() handed to the pool, which finishJob() ends */
   private runIds: Int32Array;
   private runJobs = 0;
+  private running = false;
+  /** the batch the running job scans, until collect() has waited for it (-1: none) */
+  private scanning = -1;
   private readonly pool: CompressPool | null;
   /** byte offset of each batch's pages in the kernel library's memory, -1 when they lie elsewhere */
   private readonly batchAt: number[];
@@ -127,7 +135,8 @@ export class ContentIndexer {
     }
     this.keyFromScan = inModule && opts.hash === 'xxh64';
     const pages = inModule ? Buffer.from(lib.memory.buffer, this.batchAt[0], batches.length * capacity * PAGE_SIZE) : null;
-    this.pool = opts.anyContent ? new CompressPool(opts.compressors, capacity, opts.threads, pages ? { pages } : {}) : null;
+    const scan = this.scan ? { flags: this.scan.flags, hashes: this.scan.hashes, fingerprint: opts.fingerprintIdentity } : undefined;
+    this.pool = opts.anyContent ? new CompressPool(opts.compressors, capacity, opts.threads, pages ? { pages, scan } : {}) : null;
   }
 
   /** true when the pool has worker threads, so that overlapping batches pays */
@@ -150,15 +159,20 @@ export class ContentIndexer {
 
   /**
    * Zero check and index of pages 0..n-1 of batch `which` (as indexBatch()); its new contents
-   * become the next job, which startJob() starts. With pages outside the module, no job may run.
+   * become the next job, which startJob() starts. When the running job scans the batch, this
+   * waits for its scan part; else the batch is scanned here. With pages outside the module, no
+   * job may run.
    */
   collect(which: number, n: number, ids: Int32Array, select: Uint8Array | null = null): number {
     const batch = this.batches[which];
     const scan = this.scan && !batch.digestOnly ? this.scan : null;
-    if (scan) {
+    if (scan && this.scanning === which) {
+      this.scanning = -1;
+      this.pool!.waitScanned();
+    } else if (scan) {
       const fp = this.opts.fingerprintIdentity ? 1 : 0;
       kernelLib().exports.scanPages(this.batchAt[which], n, scan.at + batch.capacity * 16, scan.at, fp, FP_SEED_LO, FP_SEED_HI);
-    } else if (this.runJobs > 0 && !batch.digestOnly) {
+    } else if (this.running && !batch.digestOnly) {
       throw new Error('pages outside the module are copied to the pool: no job may run meanwhile');
     }
     const words = this.words[which];
@@ -195,11 +209,16 @@ export class ContentIndexer {
     return zeros;
   }
 
-  /** Starts compressing the contents collect() found new (on the workers, when there are; finishJob() ends it). */
-  startJob(): void {
-    if (this.runJobs > 0) throw new Error('the previous compression job has not been finished');
+  /**
+   * Starts compressing the contents collect() found new (on the workers, when there are;
+   * finishJob() ends it), after scanning pages 0..n-1 of batch `scan` when one is given (for the
+   * collect() of that batch, which may run meanwhile).
+   */
+  startJob(scan = -1, n = 0): void {
+    if (this.running) throw new Error('the previous compression job has not been finished');
     const jobs = this.nextJobs;
-    if (jobs === 0) return;
+    const scanPages = scan >= 0 && this.scan && !this.batches[scan].digestOnly ? n : 0;
+    if (jobs === 0 && scanPages === 0) return;
     const pool = this.pool!;
     pool.shared.slots.set(this.nextSlots.subarray(0, jobs));
     const ids = this.runIds;
@@ -207,15 +226,19 @@ export class ContentIndexer {
     this.nextIds = ids;
     this.runJobs = jobs;
     this.nextJobs = 0;
-    pool.start(jobs);
+    this.running = true;
+    this.scanning = scanPages > 0 ? scan : -1;
+    pool.start(jobs, scanPages > 0 ? scan * this.batches[0].capacity : 0, scanPages);
   }
 
   /** Ends the running job and gives its contents their compressed lengths in the index. */
   finishJob(): void {
+    if (!this.running) return;
     const jobs = this.runJobs;
-    if (jobs === 0) return;
     const pool = this.pool!;
+    this.running = false;
     this.runJobs = 0;
+    this.scanning = -1;
     pool.finish();
     const k = this.k;
     const lengths = pool.shared.lengths;

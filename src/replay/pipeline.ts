@@ -17,7 +17,7 @@ import { ZswapStore, type PoolLimit } from '../store/zswap-store.js';
 import { InputError } from '../util/errors.js';
 import { nextTurn } from '../util/next-turn.js';
 import type { ContentIndex } from './content-index.js';
-import { ContentIndexer, moduleBatches, releaseModuleBatches } from './content-indexer.js';
+import { ContentIndexer, moduleBatches, OVERLAP_BATCHES, releaseModuleBatches } from './content-indexer.js';
 import { DrillDown, type DrillDownReport, type DrillLevel } from './drill-down.js';
 import { seriesKeyGroups } from './series-key-groups.js';
 import { MAX_SHARING_INPUTS, SourceSharing, type SharingReport } from './source-sharing.js';
@@ -146,7 +146,7 @@ class Replay {
   private readonly stores: ReplayOutcome['stores'];
   /**
    * In the kernel library's memory: scanned and compressed where the source reads the pages to.
-   * Two with worker threads: the workers compress one while this thread reads the other.
+   * OVERLAP_BATCHES with worker threads (see replaySource()).
    */
   private readonly batches: PageBatch[];
   /** content id of each page of each batch (-1: zero-filled) */
@@ -170,7 +170,7 @@ class Replay {
     this.totalBytes = sources.reduce((a, s) => a + s.totalBytes, 0);
     // a power of two from 4,096 up: what the inputs' sizes promise at most (a trace promises less)
     const initialContents = 2 ** Math.ceil(Math.log2(Math.min(MAX_INITIAL_CONTENTS, Math.max(1 << 12, this.totalBytes / PAGE_SIZE))));
-    this.batches = moduleBatches(BATCH_PAGES, opts.threads > 1 ? 2 : 1);
+    this.batches = moduleBatches(BATCH_PAGES, opts.threads > 1 ? OVERLAP_BATCHES : 1);
     this.ids = this.batches.map(() => new Int32Array(BATCH_PAGES));
     this.indexer = new ContentIndexer(this.batches, {
       compressors: opts.compressors,
@@ -197,8 +197,9 @@ class Replay {
 
   /**
    * Batch by batch: read, zero check and index on this thread, compression of the new contents
-   * (on all threads), then the stores, in input order. With workers, batch b + 1 is read and
-   * indexed while they compress batch b; batch b goes to the stores once its job has ended.
+   * (on all threads), then the stores, in input order. With workers, once batch b + 1 is read, one
+   * job scans it (all threads) and then compresses batch b's new contents; this thread indexes
+   * b + 1 as soon as it is scanned, puts b − 1 into the stores and reads b + 2 meanwhile.
    */
   async replaySource(source: PageSource, input: number): Promise<void> {
     const summary: SourceSummary = { path: source.path, format: source.format, pages: 0, zeroPages: 0, info: source.info };
@@ -207,27 +208,33 @@ class Replay {
     this.drill?.startSource(source);
     const indexer = this.indexer;
     const overlap = indexer.overlaps;
-    /** the batch whose job runs, not yet stored (-1: none) and its page count */
-    let pending = -1;
-    let pendingPages = 0;
+    /** indexed batches not yet stored: the one whose contents are being compressed, and the one before */
+    let last = -1;
+    let lastPages = 0;
+    let older = -1;
+    let olderPages = 0;
     let read = 0;
     let turn = performance.now();
-    for (let b = 0; ; b = overlap ? b ^ 1 : 0) {
+    for (let b = 0; ; b = overlap ? (b + 1) % OVERLAP_BATCHES : 0) {
       const batch = this.batches[b];
       const n = source.read(batch);
       if (n <= 0) break;
       if (this.pages + read + n > MAX_PAGES) throw new InputError(source.path, `more than ${MAX_PAGES} pages in all inputs`);
       read += n;
-      summary.zeroPages += indexer.collect(b, n, this.ids[b]);
       indexer.finishJob();
-      indexer.startJob();
-      if (pending >= 0) this.storeBatch(pending, pendingPages, input, summary, source);
-      pending = b;
-      pendingPages = n;
       if (!overlap) {
+        summary.zeroPages += indexer.collect(b, n, this.ids[b]);
+        indexer.startJob();
         indexer.finishJob();
-        this.storeBatch(pending, pendingPages, input, summary, source);
-        pending = -1;
+        this.storeBatch(b, n, input, summary, source);
+      } else {
+        indexer.startJob(b, n);
+        summary.zeroPages += indexer.collect(b, n, this.ids[b]);
+        if (older >= 0) this.storeBatch(older, olderPages, input, summary, source);
+        older = last;
+        olderPages = lastPages;
+        last = b;
+        lastPages = n;
       }
       if (performance.now() - turn >= TURN_MS) {
         await nextTurn();
@@ -235,7 +242,10 @@ class Replay {
       }
     }
     indexer.finishJob();
-    if (pending >= 0) this.storeBatch(pending, pendingPages, input, summary, source);
+    if (older >= 0) this.storeBatch(older, olderPages, input, summary, source);
+    indexer.startJob();
+    indexer.finishJob();
+    if (last >= 0) this.storeBatch(last, lastPages, input, summary, source);
     this.doneBytes += source.totalBytes;
     this.zeroPages += summary.zeroPages;
   }
