@@ -132,7 +132,7 @@ function scanInPlace(shared: SharedBatch): ScanTask {
 }
 
 /** A worker's scans: each page copied to its module's page, scanned there, the results copied back. */
-function scanCopied(shared: SharedBatch, views: Uint8Array[]): ScanTask {
+export function scanCopied(shared: SharedBatch, views: Uint8Array[]): ScanTask {
   const lib = kernelLib();
   const scan = shared.scan;
   if (!scan) return () => {};
