@@ -100,16 +100,19 @@ const chosen = asked.length > 0 ? COMPRESSOR_NAMES.filter((n) => asked.includes(
 const yardstick = kernelYardstick(path.resolve(here, '../../..', 'shared'), path.resolve(here, '../../bench/kernel-rate.c'), (s) => process.stderr.write(s + '\n'));
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`zswap-dedup benchmark · node ${process.version} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}) · load average at start ${load()}`);
-console.log(`inputs: corpus (8,000 pages), uniq6 (48,000 nearly all distinct pages) and dup4 (the corpus 4 times, 32,000 pages)`);
+console.log(
+  `inputs: uniq6 (the 8,000 corpus pages 6 times, a number stamped in each: 48,000 nearly all distinct pages; uniq2: 16,000 of them, ` +
+    `for all compressors in one run) and dup4 (the corpus 4 times, 32,000 pages)`,
+);
 console.log(
   'yardstick: ' +
     ('missing' in yardstick
       ? `skipped, the kernel's C compressors cannot be built here: ${yardstick.missing}`
-      : "the 6.12 kernel's own compressors (../shared/tools/koracle, gcc -O2) on uniq6: per page a zero check, xxh64 and compression, one pass per round"),
+      : "the 6.12 kernel's own compressors (../shared/tools/koracle, gcc -O2) on the same pages: per page a zero check, xxh64 and compression, one pass per round (for several compressors, their times added)"),
 );
 console.log(
   `replay: zero check, xxh64, dedup index with byte verification, compression of new contents, both stores; ` +
-    `× kernel C: ${ROUNDS} rounds of one kernel pass, one replay and one one-page replay (its set-up, taken off) on uniq6, ` +
+    `× kernel C: ${ROUNDS} rounds of one kernel pass, one replay and one one-page replay (its set-up, taken off), ` +
     `the median of the rounds' ratios and their range`,
 );
 console.log(
@@ -122,7 +125,7 @@ const tMax = threads;
 const header = [
   'compressor',
   'kernel C, pages/s',
-  'replay uniq6, 1 thread',
+  'replay, 1 thread',
   '× kernel C (set-up taken off)',
   "the kernel's work alone, × kernel C",
   'scaling input, pages',
@@ -133,17 +136,23 @@ const header = [
 ];
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
-for (const name of chosen) {
+/**
+ * One row: `names` compared in one run on the nearly distinct pages of `passes` corpus passes,
+ * against the kernel's C for each of them in turn (its time per page summed).
+ */
+function row(label: string, names: readonly string[], passes: number): void {
+  const name = names.join(',');
+  const ratioFile = uniqFile(passes);
   const kernel: number[] = [];
   const replay1: number[] = [];
   const ratios: number[] = [];
   const workRatios: number[] = [];
   let rss = 0;
   for (let r = 0; r < ROUNDS; r++) {
-    const k = 'missing' in yardstick ? null : yardstick.run(name, uniq6, 1);
-    const u1 = run('analyze', name, uniq6, '1');
+    const k = 'missing' in yardstick ? null : names.map((n) => yardstick.run(n, ratioFile, 1)).reduce((a, r) => ({ ...r, seconds: a.seconds + r.seconds }));
+    const u1 = run('analyze', name, ratioFile, '1');
     const setUp = run('analyze', name, onePageFile, '1');
-    const work = k ? run('kernel-work', name, uniq6) : null;
+    const work = k ? run('kernel-work', name, ratioFile) : null;
     rss = Math.max(rss, u1.maxRssMiB);
     replay1.push(pps(u1));
     if (!k || !work) continue;
@@ -155,8 +164,8 @@ for (const name of chosen) {
   let scalingPages = '–';
   let tMaxRate = median(replay1);
   if (threadCounts.length > 0) {
-    const passes = Math.min(MAX_SCALING_PASSES, Math.max(6, Math.ceil((median(replay1) * SCALING_SECONDS) / corpusPages)));
-    const big = uniqFile(passes);
+    const scalingPasses = Math.min(MAX_SCALING_PASSES, Math.max(passes, Math.ceil((median(replay1) * SCALING_SECONDS) / corpusPages)));
+    const big = uniqFile(scalingPasses);
     const one = best(2, 'analyze', name, big, '1');
     const shares = threadCounts.map((t) => {
       const r = best(2, 'analyze', name, big, String(t));
@@ -171,7 +180,7 @@ for (const name of chosen) {
   rss = Math.max(rss, d.maxRssMiB);
   const spread = (xs: number[]) => (xs.length ? `${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : '–');
   const cells = [
-    name,
+    label,
     kernel.length ? num(median(kernel), 8) : '–',
     num(median(replay1), 8),
     spread(ratios),
@@ -184,6 +193,10 @@ for (const name of chosen) {
   ];
   console.log(`| ${cells.join(' | ')} |`);
 }
+for (const name of chosen) row(name, [name], 6);
+// what a user comparing them runs: one pass over the input for all of them (16,000 pages, as seven
+// compressors take about 200 µs per page together)
+if (chosen.length > 1) row(`all ${chosen.length} in one run (uniq2)`, chosen, 2);
 console.log(`\nload average at the end ${load()} (1, 5, 15 minutes; ${os.availableParallelism()} CPUs)`);
 console.log('');
 for (const identity of ['bytes', 'fingerprint']) {

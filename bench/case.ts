@@ -1,7 +1,8 @@
 /**
  * One benchmark case, run in its own process so its peak RSS is its own. Prints one JSON line.
- *   node dist/bench/case.js analyze <compressor> <file> <threads>   the full replay: zero check, hash, index, both stores
- *   node dist/bench/case.js kernel-work <compressor> <file>   what bench/kernel-rate.c times, in our code on one thread:
+ * <compressors>: one name or several, comma-separated
+ *   node dist/bench/case.js analyze <compressors> <file> <threads>   the full replay: zero check, hash, index, both stores
+ *   node dist/bench/case.js kernel-work <compressors> <file>   what bench/kernel-rate.c times, in our code on one thread:
  *       zero check, xxh64 and compression of every non-zero page where the replay does them (reading not timed)
  *   node dist/bench/case.js index <n> bytes|fingerprint    dedup index memory for n distinct contents
  */
@@ -23,7 +24,7 @@ let extra: Record<string, number> = {};
 
 if (mode === 'analyze') {
   const source = openSource(file, 'auto');
-  const out = await replay([source], defaultReplayOptions([arg as CompressorName], Number(process.argv[5] ?? 1)));
+  const out = await replay([source], defaultReplayOptions(arg.split(',') as CompressorName[], Number(process.argv[5] ?? 1)));
   pages = out.pages;
   extra = { distinct: out.index.count, compressions_avoided: out.stores[0].dedup.duplicatePages };
 } else if (mode === 'kernel-work') {
@@ -31,7 +32,7 @@ if (mode === 'analyze') {
   const source = openSource(file, 'auto');
   const batch = moduleBatch(BATCH_PAGES);
   const lib = kernelLib();
-  const pool = new CompressPool([arg as CompressorName], BATCH_PAGES, 1, { pages: batch.content });
+  const pool = new CompressPool(arg.split(',') as CompressorName[], BATCH_PAGES, 1, { pages: batch.content });
   const scanAt = lib.reserve(BATCH_PAGES * 17);
   const flags = new Uint8Array(lib.memory.buffer, scanAt + BATCH_PAGES * 16, BATCH_PAGES);
   const batchAt = lib.offsetOf(batch.content);
