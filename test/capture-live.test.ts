@@ -23,26 +23,30 @@ const dir = tmpDir();
 const children: ChildProcess[] = [];
 after(() => children.forEach((c) => c.kill('SIGKILL')));
 
-async function startCow(): Promise<{ parent: number; child: number; buffer: number }> {
-  const p = spawn('python3', [path.join(ROOT, 'test', 'workloads', 'cow.py'), String(N), String(K)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts test/workloads/`script` and waits until its output matches `ready` (it is killed when the tests end). */
+async function startWorkload(script: string, args: number[], ready: RegExp): Promise<RegExpExecArray> {
+  const p = spawn('python3', [path.join(ROOT, 'test', 'workloads', script), ...args.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(p);
   let out = '';
   for await (const chunk of p.stdout!) {
     out += String(chunk);
-    const m = /parent (\d+)\nchild (\d+)\nbuffer (\d+)\n/.exec(out);
-    if (m) {
-      const pids = { parent: Number(m[1]), child: Number(m[2]), buffer: Number(m[3]) };
-      after(() => {
-        try {
-          process.kill(pids.child, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      });
-      return pids;
-    }
+    const m = ready.exec(out);
+    if (m) return m;
   }
-  throw new Error(`workload did not start: ${out}`);
+  throw new Error(`${script} did not start: ${out}`);
+}
+
+async function startCow(): Promise<{ parent: number; child: number; buffer: number }> {
+  const m = await startWorkload('cow.py', [N, K], /parent (\d+)\nchild (\d+)\nbuffer (\d+)\n/);
+  const pids = { parent: Number(m[1]), child: Number(m[2]), buffer: Number(m[3]) };
+  after(() => {
+    try {
+      process.kill(pids.child, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
+  return pids;
 }
 
 /** captured pages of the workload's buffer (at `buffer`), as written by the parent or rewritten by the child */
@@ -217,15 +221,8 @@ test('without CAP_SYS_ADMIN: refused with a clear message, or per process with -
 
 /** Starts test/workloads/zero.py: zero-page mappings beside written pages. */
 async function startZero(n: number, k: number, z: number): Promise<{ pid: number; small: number; huge: number }> {
-  const p = spawn('python3', [path.join(ROOT, 'test', 'workloads', 'zero.py'), String(n), String(k), String(z)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(p);
-  let out = '';
-  for await (const chunk of p.stdout!) {
-    out += String(chunk);
-    const m = /pid (\d+)\nsmall (\d+)\nhuge (\d+)\n/.exec(out);
-    if (m) return { pid: Number(m[1]), small: Number(m[2]), huge: Number(m[3]) };
-  }
-  throw new Error(`workload did not start: ${out}`);
+  const m = await startWorkload('zero.py', [n, k, z], /pid (\d+)\nsmall (\d+)\nhuge (\d+)\n/);
+  return { pid: Number(m[1]), small: Number(m[2]), huge: Number(m[3]) };
 }
 
 /** pages of a capture in [start, start + pages × 4096), by page index; and its processes' zero_page counts */
@@ -311,15 +308,8 @@ test('--cgroup: every process of a cgroup v2, frozen with the cgroup freezer and
 
 /** Starts test/workloads/reserve.py: an empty no-access reservation and present pages made no-access. */
 async function startReserve(gib: number, guarded: number): Promise<{ pid: number; reserved: number; guarded: number }> {
-  const p = spawn('python3', [path.join(ROOT, 'test', 'workloads', 'reserve.py'), String(gib), String(guarded)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(p);
-  let out = '';
-  for await (const chunk of p.stdout!) {
-    out += String(chunk);
-    const m = /pid (\d+)\nreserved (\d+)\nguarded (\d+)\n/.exec(out);
-    if (m) return { pid: Number(m[1]), reserved: Number(m[2]), guarded: Number(m[3]) };
-  }
-  throw new Error(`workload did not start: ${out}`);
+  const m = await startWorkload('reserve.py', [gib, guarded], /pid (\d+)\nreserved (\d+)\nguarded (\d+)\n/);
+  return { pid: Number(m[1]), reserved: Number(m[2]), guarded: Number(m[3]) };
 }
 
 test('an empty no-access reservation (64 GiB) is not walked and is reported; present pages made no-access are captured', async (t) => {
