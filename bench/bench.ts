@@ -56,11 +56,13 @@ const uniq6 = uniqFile(6);
 const onePageFile = path.join(tmp, 'one.raw');
 fs.writeFileSync(onePageFile, fs.readFileSync(uniq6).subarray(0, PAGE_SIZE));
 /** rounds of (kernel C, replay, set-up) for each ratio: the ratio printed is their median */
-const ROUNDS = 5;
+const ROUNDS = 7;
 /** the scaling input holds about this many seconds of one thread's work (workers take ~50 ms to start) */
 const SCALING_SECONDS = 2;
 /** and at most this many corpus passes (240,000 pages, 983 MB in the temporary folder) */
 const MAX_SCALING_PASSES = 30;
+/** rounds of (one thread, each thread count) for the scaling: the share printed is their median */
+const SCALING_ROUNDS = 3;
 
 interface CaseResult {
   pages: number;
@@ -118,7 +120,7 @@ console.log(
 console.log(
   `the kernel's work alone: what the kernel's C is timed doing (zero check, xxh64, compression of every page), done by the replay's own ` +
     `scan and compression job on one thread, reading not timed, in the same rounds; scaling: the replay's speed-up from 1 thread to ` +
-    `${threadCounts.join(', ') || '–'} as a share of linear (best of 2 each), on distinct pages enough for about ` +
+    `${threadCounts.join(', ') || '–'} as a share of linear, the median of ${SCALING_ROUNDS} rounds (one run of each) and their range, on distinct pages enough for about ` +
     `${SCALING_SECONDS} s of one thread's work; dup4 (best of 2)\n`,
 );
 const tMax = threads;
@@ -166,15 +168,24 @@ function row(label: string, names: readonly string[], passes: number): void {
   if (threadCounts.length > 0) {
     const scalingPasses = Math.min(MAX_SCALING_PASSES, Math.max(passes, Math.ceil((median(replay1) * SCALING_SECONDS) / corpusPages)));
     const big = uniqFile(scalingPasses);
-    const one = best(2, 'analyze', name, big, '1');
-    const shares = threadCounts.map((t) => {
-      const r = best(2, 'analyze', name, big, String(t));
-      rss = Math.max(rss, r.maxRssMiB);
-      if (t === tMax) tMaxRate = pps(r);
-      return `${t}: ${((pps(r) / pps(one) / t) * 100).toFixed(0)} %`;
-    });
-    scaling = shares.join(' · ');
-    scalingPages = num(one.pages, 7);
+    // rounds of (one thread, then each thread count): the share of linear taken within a round
+    const shares = threadCounts.map(() => [] as number[]);
+    const rates = threadCounts.map(() => [] as number[]);
+    let pages = 0;
+    for (let r = 0; r < SCALING_ROUNDS; r++) {
+      const one = run('analyze', name, big, '1');
+      pages = one.pages;
+      threadCounts.forEach((t, i) => {
+        const many = run('analyze', name, big, String(t));
+        rss = Math.max(rss, many.maxRssMiB);
+        rates[i].push(pps(many));
+        shares[i].push(pps(many) / pps(one) / t);
+      });
+    }
+    tMaxRate = median(rates[rates.length - 1]);
+    const pct = (x: number) => (x * 100).toFixed(0);
+    scaling = threadCounts.map((t, i) => `${t}: ${pct(median(shares[i]))} % (${pct(Math.min(...shares[i]))}–${pct(Math.max(...shares[i]))})`).join(' · ');
+    scalingPages = num(pages, 7);
   }
   const d = best(2, 'analyze', name, dupFile, String(tMax));
   rss = Math.max(rss, d.maxRssMiB);
