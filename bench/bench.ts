@@ -57,10 +57,10 @@ const onePageFile = path.join(tmp, 'one.raw');
 fs.writeFileSync(onePageFile, fs.readFileSync(uniq6).subarray(0, PAGE_SIZE));
 /** rounds of (kernel C, replay, set-up) for each ratio: the ratio printed is their median */
 const ROUNDS = 7;
-/** the scaling input holds about this many seconds of one thread's work (workers take ~50 ms to start) */
-const SCALING_SECONDS = 2;
-/** and at most this many corpus passes (240,000 pages, 983 MB in the temporary folder) */
-const MAX_SCALING_PASSES = 30;
+/** the scaling input holds about this many seconds of one thread's work (a worker takes 70 ms to start) */
+const SCALING_SECONDS = 4;
+/** and at most this many corpus passes (480,000 pages, 1.97 GB in the temporary folder) */
+const MAX_SCALING_PASSES = 60;
 /** rounds of (one thread, each thread count) for the scaling: the share printed is their median */
 const SCALING_ROUNDS = 3;
 
