@@ -3,6 +3,7 @@
  * identity when pages are not compared byte by byte (--no-verify, hash-only traces).
  */
 import { PAGE_SIZE } from '../model/kernel.js';
+import { FP_SEED_HI, FP_SEED_LO } from './fingerprint-seed.js';
 import { crc32c } from './crc32c.js';
 import { jhash2, KSM_JHASH_SEED } from './jhash2.js';
 import { xxh32, xxh64Words } from './xxhash.js';
@@ -49,9 +50,7 @@ export const PAGE_HASHES: Record<HashName, PageHash> = {
   },
 };
 
-/** second seed of the fingerprint: the 64-bit golden ratio 0x9e3779b97f4a7c15, as u32 words */
-export const FP_SEED_LO = 0x7f4a7c15;
-export const FP_SEED_HI = 0x9e3779b9;
+export { FP_SEED_HI, FP_SEED_LO };
 
 /**
  * 128-bit content fingerprint: xxh64 with seed 0 followed by xxh64 with seed 0x9e3779b97f4a7c15,

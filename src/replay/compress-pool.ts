@@ -24,7 +24,7 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { CompressorName, PageCompressor } from '../compress/compressor.js';
-import { FP_SEED_HI, FP_SEED_LO } from '../hash/page-hash.js';
+import { FP_SEED_HI, FP_SEED_LO } from '../hash/fingerprint-seed.js';
 import { PAGE_SIZE } from '../model/kernel.js';
 import { createCompressor } from '../compress/registry.js';
 import { kernelLib } from '../compress/wasm/kernel-lib.js';
