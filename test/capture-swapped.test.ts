@@ -55,12 +55,17 @@ function workload(): LineWorkload {
 /** pages of the buffer swapped out, from the workload's "ok" line */
 const swappedOut = (reply: string) => Number(/^ok \S+ (\d+)$/m.exec(reply)![1]);
 
-test('a process with every other page swapped out: the capture reads back, its pages in memory recorded', { timeout: 120_000 }, async (t) => {
-  if (!haveSwap(t)) return;
+/** The workload started, with its odd pages swapped out; its PID. */
+async function startHalfSwapped(): Promise<{ w: ReturnType<typeof workload>; pid: number }> {
   const w = workload();
   const reply = await w.send('start');
   assert.equal(swappedOut(reply), N / 2, `the odd pages went to swap: ${reply}`);
-  const pid = Number(/^pid (\d+)/m.exec(reply)![1]);
+  return { w, pid: Number(/^pid (\d+)/m.exec(reply)![1]) };
+}
+
+test('a process with every other page swapped out: the capture reads back, its pages in memory recorded', { timeout: 120_000 }, async (t) => {
+  if (!haveSwap(t)) return;
+  const { w, pid } = await startHalfSwapped();
   const out = path.join(dir, 'half.zsdc');
   const cap = spawnSync(process.execPath, [BIN, 'capture', '-p', String(pid), '-o', out, '--no-progress'], { encoding: 'utf8' });
   assert.equal(cap.status, 0, cap.stderr);
@@ -74,10 +79,7 @@ const STEPS = ['swap', 'rewrite', 'free'];
 
 test('over time: pages first seen swapped appear when they come back, others go out, change while out, go', { timeout: 180_000 }, async (t) => {
   if (!haveSwap(t)) return;
-  const w = workload();
-  const reply = await w.send('start');
-  assert.equal(swappedOut(reply), N / 2, `the odd pages went to swap: ${reply}`);
-  const pid = Number(/^pid (\d+)/m.exec(reply)![1]);
+  const { w, pid } = await startHalfSwapped();
   const out = path.join(dir, 'over-time.zsdc');
   const cap = spawn(process.execPath, [BIN, 'capture', '-p', String(pid), '--interval', '2', '--samples', String(STEPS.length + 1), '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
   running.push(cap);
