@@ -13,20 +13,18 @@ export interface Mapping {
 
 const LINE = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S{4})\s+([0-9a-f]+)\s+\S+\s+(\d+)\s*(.*)$/;
 
+/** a maps header line's mapping, or null when the line is not one */
+function mappingLine(line: string, usedKiB: number): Mapping | null {
+  const m = LINE.exec(line);
+  if (!m) return null;
+  return { start: parseInt(m[1], 16), end: parseInt(m[2], 16), perms: m[3], offset: parseInt(m[4], 16), inode: Number(m[5]), path: m[6].trim(), usedKiB };
+}
+
 export function parseMaps(text: string): Mapping[] {
   const out: Mapping[] = [];
   for (const line of text.split('\n')) {
-    const m = LINE.exec(line);
-    if (!m) continue;
-    out.push({
-      start: parseInt(m[1], 16),
-      end: parseInt(m[2], 16),
-      perms: m[3],
-      offset: parseInt(m[4], 16),
-      inode: Number(m[5]),
-      path: m[6].trim(),
-      usedKiB: -1,
-    });
+    const m = mappingLine(line, -1);
+    if (m) out.push(m);
   }
   return out;
 }
@@ -41,10 +39,9 @@ export function parseSmaps(text: string): Mapping[] {
   const out: Mapping[] = [];
   let last: Mapping | null = null;
   for (const line of text.split('\n')) {
-    const m = LINE.exec(line);
+    const m = mappingLine(line, 0);
     if (m) {
-      last = { start: parseInt(m[1], 16), end: parseInt(m[2], 16), perms: m[3], offset: parseInt(m[4], 16), inode: Number(m[5]), path: m[6].trim(), usedKiB: 0 };
-      out.push(last);
+      out.push((last = m));
       continue;
     }
     const u = last ? USAGE.exec(line) : null;
