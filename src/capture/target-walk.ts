@@ -1,6 +1,7 @@
 /**
  * One sample's walk over the targets: for every mapping of every process (/proc/PID/smaps, which
- * also tells the empty no-access reservations that are not walked), /proc/PID/pagemap gives presence, PFN or swap entry, the exclusive, file-or-shared and soft-dirty bits;
+ * also tells the empty no-access reservations that are not walked), /proc/PID/pagemap gives
+ * presence, PFN or swap entry, the exclusive, file-or-shared and soft-dirty bits;
  * /proc/kpageflags says what a present physical page is (anon, swap-backed, KSM, THP, the shared
  * zero page). Pages zswap could hold (anonymous; shmem with --shmem) go into the SampleWalk,
  * the rest is counted. Nothing is written anywhere; page contents are read only without
