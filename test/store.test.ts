@@ -6,8 +6,8 @@ import { ZbudPool } from '../src/store/zbud-pool.js';
 import { buildSizeClassTable } from '../src/store/zsmalloc-classes.js';
 import { ZsmallocPool } from '../src/store/zsmalloc-pool.js';
 import { ZswapStore } from '../src/store/zswap-store.js';
-import type { ContentIndex } from '../src/replay/content-index.js';
-import { SeriesKeyGroups, seriesKeyGroups } from '../src/replay/series-key-groups.js';
+import { ContentIndex } from '../src/replay/content-index.js';
+import { seriesKeyGroups } from '../src/replay/series-key-groups.js';
 import { expectedPoolPages } from './helpers/corpus.js';
 import { randomBytes } from './helpers/random.js';
 
@@ -90,10 +90,21 @@ test('pool limit: stores refused from reaching max_pages until the pool drains t
   assert.equal(d.pagesSharing(0, 2), 1);
 });
 
+/** a content index keyed by fingerprint (no page reads) with the given (low word, high word) hashes added in order */
+function indexOf(hashes: readonly (readonly [number, number])[]): ContentIndex {
+  const index = new ContentIndex(1, false, () => {}, 16);
+  const fp = new Uint32Array(4);
+  hashes.forEach(([lo, hi], i) => {
+    fp[0] = i;
+    index.findOrAdd(lo, hi, null, 0, fp, 0, i);
+  });
+  return index;
+}
+
 test('the dedup store collides contents on the series\' 32-bit key even when the index keys on 64 bits', () => {
   // three contents: 0 and 2 share the low 32 bits of their hash (the series' key), 1 does not
-  const index = { hashLo: Uint32Array.of(0xdeadbeef, 0x12345678, 0xdeadbeef) } as unknown as ContentIndex;
-  const groups = new SeriesKeyGroups(index, 32);
+  const index = indexOf([[0xdeadbeef, 1], [0x12345678, 1], [0xdeadbeef, 2]]);
+  const groups = seriesKeyGroups(index, 64, 32);
   assert.equal(groups.groupOf(2), 0);
   assert.equal(groups.groupOf(1), 1);
   assert.equal(groups.groupOf(0), 0);
@@ -107,4 +118,24 @@ test('the dedup store collides contents on the series\' 32-bit key even when the
   assert.equal(store.duplicatePages, 1);
   assert.equal(store.verifyFailures, 2);
   assert.equal(store.collisionPages, 2);
+});
+
+test('the series key group of every content is the first content with its low word, across the index\'s rehashes', () => {
+  // 6,000 contents on 900 low words (and some whole-hash collisions): the index grows from 16
+  // slots, so probe paths are rebuilt many times and wrap around the table's end
+  const r = randomBytes(6000 * 8, 11);
+  const words = new Uint32Array(r.buffer, r.byteOffset, 6000 * 2);
+  const hashes: [number, number][] = [];
+  for (let i = 0; i < 6000; i++) hashes.push([Math.imul(words[2 * i] % 900, 0x01000193) >>> 0, i % 7 === 0 ? 5 : words[2 * i + 1]]);
+  const index = indexOf(hashes);
+  assert.equal(index.count, 6000);
+  const first = new Map<number, number>();
+  let shared = 0;
+  hashes.forEach(([lo], id) => {
+    if (!first.has(lo)) first.set(lo, id);
+    else shared++;
+    assert.equal(index.lowWordGroupOf(id), first.get(lo), `content ${id}`);
+  });
+  assert.ok(shared > 5000);
+  assert.ok(index.collisionPairs > 0, 'some contents share the whole hash too');
 });

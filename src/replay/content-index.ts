@@ -4,6 +4,11 @@
  * A compact open-addressing table over typed arrays: per distinct content 8 bytes of hash,
  * 4 of page ordinal, 4 of page count, 2 per compressor of compressed length (16 more of
  * fingerprint without byte verification), and 5–11 bytes of slots.
+ *
+ * A content's slot is chosen by the low word of its hash alone, so that contents sharing a low
+ * word lie on one probe path in the order they were added: the first of them a new content passes
+ * is the first content with that low word, the dedup series' 32-bit key (lowWordGroupOf()), found
+ * without a second table.
  */
 import { PAGE_SIZE } from '../model/kernel.js';
 
@@ -43,6 +48,11 @@ export class ContentIndex {
    * head of its hash group). Contents not in it are their own group. Collisions are rare, so a Map.
    */
   private readonly hashGroupHead = new Map<number, number>();
+  /**
+   * Per content: 1 + the first content whose hash has the same low word, 0 when it is that first
+   * content itself. Made at the first such pair (2^32 keys: rare below tens of thousands of contents).
+   */
+  private lowWordHead: Int32Array | null = null;
 
   constructor(
     readonly compressors: number,
@@ -66,28 +76,36 @@ export class ContentIndex {
    * `lastWasNew` tells which.
    */
   findOrAdd(lo: number, hi: number, page: Buffer | null, at: number, fp: Uint32Array | null, fpAt: number, ordinal: number): number {
-    let s = this.slotOf(lo, hi);
+    let s = this.slotOf(lo);
     let sameHash = 0;
     let head = -1;
+    let lowHead = -1;
     for (;;) {
       const v = this.slots[s];
       if (v === 0) break;
       const id = v - 1;
-      if (this.hashLo[id] === lo && this.hashHi[id] === hi) {
-        this.hashMatches++;
-        if (this.sameContent(id, page, at, fp, fpAt)) {
-          this.pages[id]++;
-          this.lastWasNew = false;
-          return id;
+      if (this.hashLo[id] === lo) {
+        if (lowHead < 0) lowHead = id;
+        if (this.hashHi[id] === hi) {
+          this.hashMatches++;
+          if (this.sameContent(id, page, at, fp, fpAt)) {
+            this.pages[id]++;
+            this.lastWasNew = false;
+            return id;
+          }
+          this.hashMismatches++;
+          if (sameHash++ === 0) head = id;
         }
-        this.hashMismatches++;
-        if (sameHash++ === 0) head = id;
       }
       s = (s + 1) & this.mask;
     }
     this.collisionPairs += sameHash;
     const id = this.add(lo, hi, fp, fpAt, ordinal);
     if (head >= 0) this.hashGroupHead.set(id, this.groupOf(head));
+    if (lowHead >= 0) {
+      this.lowWordHead ??= new Int32Array(this.hashLo.length);
+      this.lowWordHead[id] = lowHead + 1;
+    }
     this.slots[s] = id + 1;
     if (this.count > this.slots.length * MAX_LOAD) this.rehash();
     this.lastWasNew = true;
@@ -97,6 +115,12 @@ export class ContentIndex {
   /** The first content added with the same hash value as `id` (id itself when it was the first). */
   groupOf(id: number): number {
     return this.hashGroupHead.get(id) ?? id;
+  }
+
+  /** The first content added whose hash has the same low 32 bits as `id`'s (id itself when it was the first). */
+  lowWordGroupOf(id: number): number {
+    const heads = this.lowWordHead;
+    return heads === null || heads[id] === 0 ? id : heads[id] - 1;
   }
 
   private sameContent(id: number, page: Buffer | null, at: number, fp: Uint32Array | null, fpAt: number): boolean {
@@ -121,13 +145,13 @@ export class ContentIndex {
     return id;
   }
 
-  private slotOf(lo: number, hi: number): number {
-    return (Math.imul(lo ^ hi, 0x9e3779b1) >>> 7) & this.mask;
+  private slotOf(lo: number): number {
+    return (Math.imul(lo, 0x9e3779b1) >>> 7) & this.mask;
   }
 
   private grow(): void {
     const n = Math.ceil(this.hashLo.length * GROWTH);
-    const widen = <T extends Uint32Array | Int16Array>(a: T, size: number): T => {
+    const widen = <T extends Uint32Array | Int32Array | Int16Array>(a: T, size: number): T => {
       const b = new (a.constructor as new (n: number) => T)(size);
       b.set(a);
       return b;
@@ -138,13 +162,15 @@ export class ContentIndex {
     this.pages = widen(this.pages, n);
     this.lengths = widen(this.lengths, n * this.compressors);
     if (this.fingerprint) this.fingerprint = widen(this.fingerprint, n * 4);
+    if (this.lowWordHead) this.lowWordHead = widen(this.lowWordHead, n);
   }
 
   private rehash(): void {
     this.slots = new Int32Array(this.slots.length * 2);
     this.mask = this.slots.length - 1;
+    // in id order, so that contents sharing a low word stay in the order they were added
     for (let id = 0; id < this.count; id++) {
-      let s = this.slotOf(this.hashLo[id], this.hashHi[id]);
+      let s = this.slotOf(this.hashLo[id]);
       while (this.slots[s] !== 0) s = (s + 1) & this.mask;
       this.slots[s] = id + 1;
     }
@@ -159,6 +185,7 @@ export class ContentIndex {
       this.pages.byteLength +
       this.lengths.byteLength +
       (this.fingerprint?.byteLength ?? 0) +
+      (this.lowWordHead?.byteLength ?? 0) +
       this.slots.byteLength
     );
   }

@@ -185,7 +185,7 @@ class Replay {
     this.index = this.indexer.index;
     const newPool = () => (opts.zpool === 'zbud' ? new ZbudPool() : new ZsmallocPool(this.classTable));
     // the series keys its index on 32 bits of the hash: contents colliding there collide in the model
-    const dedupGroups = seriesKeyGroups(this.index, Math.min(opts.hashBits, PAGE_HASHES[opts.hash].bits), DEDUP_KEY_BITS, initialContents);
+    const dedupGroups = seriesKeyGroups(this.index, Math.min(opts.hashBits, PAGE_HASHES[opts.hash].bits), DEDUP_KEY_BITS);
     this.stores = opts.compressors.map((compressor) => ({
       compressor,
       plain: new ZswapStore(compressor, newPool(), false, opts.limit),
