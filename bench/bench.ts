@@ -9,52 +9,22 @@
  * dedup index bytes per unique page.
  */
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPRESSOR_NAMES } from '../src/compress/compressor.js';
-import { PAGE_SIZE } from '../src/model/kernel.js';
+import { BenchInputs, KERNEL_RATE_SOURCE, SHARED } from './inputs.js';
 import { kernelYardstick } from './kernel-yardstick.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const corpus = path.resolve(here, '../../..', 'shared', 'corpus', 'pages.bin');
-if (!fs.existsSync(corpus)) {
-  process.stderr.write(`bench: ${corpus} not found (the shared reference material must sit beside the clone)\n`);
-  process.exit(2);
-}
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zswap-dedup-bench-'));
-// every corpus page four times, in four passes: 75 % of pages are duplicates
-const dupFile = path.join(tmp, 'dup4.raw');
-const corpusBytes = fs.readFileSync(corpus);
-fs.writeFileSync(dupFile, Buffer.concat([corpusBytes, corpusBytes, corpusBytes, corpusBytes]));
-/**
- * `passes` passes over the corpus with a pass/page number stamped into each non-zero page: nearly
- * all distinct pages. Written pass by pass, made once per size.
- */
-const corpusPages = corpusBytes.length / PAGE_SIZE;
-const uniqFiles = new Map<number, string>();
-function uniqFile(passes: number): string {
-  const made = uniqFiles.get(passes);
-  if (made) return made;
-  const file = path.join(tmp, `uniq${passes}.raw`);
-  const fd = fs.openSync(file, 'w');
-  const pass = Buffer.alloc(corpusBytes.length);
-  for (let p = 0; p < passes; p++) {
-    corpusBytes.copy(pass);
-    for (let i = 0; i < corpusPages; i++) pass.writeUInt32LE(p * corpusPages + i + 1, i * PAGE_SIZE + 100);
-    fs.writeSync(fd, pass);
-  }
-  fs.closeSync(fd);
-  uniqFiles.set(passes, file);
-  return file;
-}
+const inputs = new BenchInputs('bench');
+const corpusPages = inputs.corpusPages;
+const uniqFile = (passes: number) => inputs.uniqFile(passes);
 // 48,000 pages: the pages of the ratios against the kernel's C
 const uniq6 = uniqFile(6);
 // its first page alone: the set-up cost of a run (pool, module compilation), taken off the replay
 // rates compared with the kernel's, as the kernel's timing has no set-up in it either
-const onePageFile = path.join(tmp, 'one.raw');
-fs.writeFileSync(onePageFile, fs.readFileSync(uniq6).subarray(0, PAGE_SIZE));
+const onePageFile = inputs.onePageFile(uniq6);
 /** rounds of (kernel C, replay, set-up) for each ratio: the ratio printed is their median */
 const ROUNDS = 7;
 /** the scaling input holds about this many seconds of one thread's work (a worker takes 70 ms to start) */
@@ -99,7 +69,7 @@ const threadCounts = [2, 4].filter((t) => t < threads).concat(threads > 1 ? [thr
 // `npm run bench -- lz4 lzo` measures only those compressors
 const asked = process.argv.slice(2);
 const chosen = asked.length > 0 ? COMPRESSOR_NAMES.filter((n) => asked.includes(n)) : COMPRESSOR_NAMES;
-const yardstick = kernelYardstick(path.resolve(here, '../../..', 'shared'), path.resolve(here, '../../bench/kernel-rate.c'), (s) => process.stderr.write(s + '\n'));
+const yardstick = kernelYardstick(SHARED, KERNEL_RATE_SOURCE, (s) => process.stderr.write(s + '\n'));
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`zswap-dedup benchmark · node ${process.version} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}) · load average at start ${load()}`);
 console.log(
@@ -187,7 +157,7 @@ function row(label: string, names: readonly string[], passes: number): void {
     scaling = threadCounts.map((t, i) => `${t}: ${pct(median(shares[i]))} % (${pct(Math.min(...shares[i]))}–${pct(Math.max(...shares[i]))})`).join(' · ');
     scalingPages = num(pages, 7);
   }
-  const d = best(2, 'analyze', name, dupFile, String(tMax));
+  const d = best(2, 'analyze', name, inputs.dup4File(), String(tMax));
   rss = Math.max(rss, d.maxRssMiB);
   const spread = (xs: number[]) => (xs.length ? `${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : '–');
   const cells = [
@@ -219,4 +189,4 @@ for (const identity of ['bytes', 'fingerprint']) {
     );
   }
 }
-fs.rmSync(tmp, { recursive: true, force: true });
+inputs.remove();

@@ -8,13 +8,10 @@
  */
 import fs from 'node:fs';
 import type { CompressorName } from '../src/compress/compressor.js';
-import { kernelLib } from '../src/compress/wasm/kernel-lib.js';
-import { CompressPool } from '../src/replay/compress-pool.js';
 import { ContentIndex } from '../src/replay/content-index.js';
-import { moduleBatch } from '../src/replay/content-indexer.js';
 import { defaultReplayOptions, replay } from '../src/replay/pipeline.js';
 import { openSource } from '../src/sources/open-source.js';
-import { BATCH_PAGES } from '../src/sources/page-batch.js';
+import { KernelWorkBench } from './kernel-work.js';
 
 const [mode, arg, file] = process.argv.slice(2);
 const t0 = process.hrtime.bigint();
@@ -28,28 +25,11 @@ if (mode === 'analyze') {
   pages = out.pages;
   extra = { distinct: out.index.count, compressions_avoided: out.stores[0].dedup.duplicatePages };
 } else if (mode === 'kernel-work') {
-  // the replay's own scan (scanPages) and compression job (CompressPool) on its own batch memory
-  const source = openSource(file, 'auto');
-  const batch = moduleBatch(BATCH_PAGES);
-  const lib = kernelLib();
-  const pool = new CompressPool(arg.split(',') as CompressorName[], BATCH_PAGES, 1, { pages: batch.content });
-  const scanAt = lib.reserve(BATCH_PAGES * 17);
-  const flags = new Uint8Array(lib.memory.buffer, scanAt + BATCH_PAGES * 16, BATCH_PAGES);
-  const batchAt = lib.offsetOf(batch.content);
-  let busy = 0n;
-  let sink = 0;
-  for (let n = source.read(batch); n > 0; n = source.read(batch)) {
-    const t = process.hrtime.bigint();
-    lib.exports.scanPages(batchAt, n, scanAt + BATCH_PAGES * 16, scanAt, 0, 0, 0);
-    let jobs = 0;
-    for (let i = 0; i < n; i++) if (flags[i] === 0) pool.shared.slots[jobs++] = i;
-    pool.run(jobs);
-    busy += process.hrtime.bigint() - t;
-    for (let j = 0; j < jobs; j++) sink += pool.shared.lengths[j];
-    pages += n;
-  }
-  pool.close();
-  extra = { busySeconds: Number(busy) / 1e9, sink };
+  const work = new KernelWorkBench(arg.split(',') as CompressorName[]);
+  const r = work.run(file);
+  work.close();
+  pages = r.pages;
+  extra = { busySeconds: r.busySeconds, sink: r.sink };
 } else if (mode === 'index') {
   const n = Number(arg);
   const verifyBytes = file === 'bytes';
