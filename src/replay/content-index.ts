@@ -3,7 +3,8 @@
  * and confirmed equal by byte comparison (or, without verification, by a 128-bit fingerprint).
  * A compact open-addressing table over typed arrays: per distinct content 8 bytes of hash,
  * 4 of page ordinal, 4 of page count, 2 per compressor of compressed length (16 more of
- * fingerprint without byte verification), and 5–11 bytes of slots.
+ * fingerprint without byte verification), and 5–11 bytes of slots; 4 more once two contents
+ * share the low word of their hash.
  *
  * A content's slot is chosen by the low word of its hash alone, so that contents sharing a low
  * word lie on one probe path in the order they were added: the first of them a new content passes
