@@ -16,11 +16,16 @@ Commands, one per line on stdin, each answered by "ok <command>" on stdout:
   free-b          the parent unmaps B
   child-exit      the child exits (the parent reaps it)
   alloc-c         the parent allocates C
+  alloc-m         the parent allocates and writes M (its own, tag MREMAPD)
+  move-m J        the parent moves M to a new address with mremap (its pages keep their frames)
+                  and rewrites pages 0..J-1 there (tag MOVEDPG)
+  free-m          the parent unmaps M
   exit            the parent exits
 
 With "--auto SECONDS" instead: runs the same story by itself, one step every SECONDS, over and
 over with fresh buffers until killed (a real process for a recording over a minute).
 """
+import ctypes
 import mmap
 import os
 import sys
@@ -36,6 +41,28 @@ def fill(buf, tag, first, count, start=0):
 
 def new_buffer(n):
     return mmap.mmap(-1, n * 4096, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+
+
+# M lives outside Python's mmap objects, which cannot follow an mremap
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+libc.mremap.restype = ctypes.c_void_p
+libc.mremap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_int, ctypes.c_void_p]
+libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+MREMAP_MAYMOVE, MREMAP_FIXED = 1, 2
+
+
+def raw_map(size, prot):
+    addr = libc.mmap(None, size, prot, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
+    if addr in (None, ctypes.c_void_p(-1).value):
+        raise OSError(ctypes.get_errno(), "mmap")
+    return addr
+
+
+def raw_fill(addr, tag, count):
+    for i in range(count):
+        ctypes.memmove(addr + i * 4096, (tag + b"%07d-" % i) * 256, 4096)
 
 
 def child_loop(a, cmd_r, ack_w):
@@ -58,6 +85,7 @@ class Story:
         fill(self.a, b"ZSDCHRN-", 0, N)
         self.b = None
         self.c = None
+        self.m = None
         cmd_r, self.cmd_w = os.pipe()
         self.ack_r, ack_w = os.pipe()
         self.child = os.fork()
@@ -85,6 +113,20 @@ class Story:
         elif op == "child-exit":
             self.to_child("child-exit")
             os.waitpid(self.child, 0)
+        elif op == "alloc-m":
+            self.m = raw_map(N * 4096, mmap.PROT_READ | mmap.PROT_WRITE)
+            raw_fill(self.m, b"MREMAPD-", N)
+        elif op == "move-m":
+            # a reserved range elsewhere as the target, so that the mapping surely moves
+            target = raw_map(N * 4096, 0)  # PROT_NONE
+            moved = libc.mremap(self.m, N * 4096, N * 4096, MREMAP_MAYMOVE | MREMAP_FIXED, target)
+            if moved != target:
+                raise OSError(ctypes.get_errno(), "mremap")
+            self.m = moved
+            raw_fill(self.m, b"MOVEDPG-", int(arg))
+        elif op == "free-m":
+            libc.munmap(self.m, N * 4096)
+            self.m = None
         elif op == "alloc-c":
             self.c = new_buffer(N)
             page0 = self.a[0:4096]
