@@ -90,6 +90,9 @@ class Story:
         self.ack_r, ack_w = os.pipe()
         self.child = os.fork()
         if self.child == 0:
+            # without the parent's ends, the child sees its command pipe end when the parent does
+            os.close(self.cmd_w)
+            os.close(self.ack_r)
             child_loop(self.a, cmd_r, ack_w)
         os.close(cmd_r)
         os.close(ack_w)
