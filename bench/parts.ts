@@ -39,10 +39,10 @@ const file = inputs.uniqFile(6);
 const batch = moduleBatch(BATCH_PAGES);
 
 /** seconds of the fastest of PASSES timed passes, after an untimed one */
-function fastest(pass: () => number): number {
-  pass();
+async function fastest(pass: () => number | Promise<number>): Promise<number> {
+  await pass();
   let best = Infinity;
-  for (let i = 0; i < PASSES; i++) best = Math.min(best, pass());
+  for (let i = 0; i < PASSES; i++) best = Math.min(best, await pass());
   return best;
 }
 
@@ -55,16 +55,10 @@ function readAlone(): number {
   return seconds;
 }
 
-async function replaySeconds(name: CompressorName): Promise<number> {
-  const once = async () => {
-    const t = process.hrtime.bigint();
-    await replay([openSource(file, 'auto')], defaultReplayOptions([name], 1));
-    return Number(process.hrtime.bigint() - t) / 1e9;
-  };
-  await once();
-  let best = Infinity;
-  for (let i = 0; i < PASSES; i++) best = Math.min(best, await once());
-  return best;
+async function replayOnce(name: CompressorName): Promise<number> {
+  const t = process.hrtime.bigint();
+  await replay([openSource(file, 'auto')], defaultReplayOptions([name], 1));
+  return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -79,10 +73,10 @@ for (const name of chosen) {
   const parts = { kernel: [] as number[], read: [] as number[], scan: [] as number[], work: [] as number[], replay: [] as number[], rest: [] as number[], workRatio: [] as number[], replayRatio: [] as number[] };
   for (let r = 0; r < ROUNDS; r++) {
     const kernel = yardstick.run(name, file, PASSES).seconds;
-    const read = fastest(readAlone);
-    const scan = fastest(() => work.run(file, false).busySeconds);
-    const both = fastest(() => work.run(file).busySeconds);
-    const whole = await replaySeconds(name);
+    const read = await fastest(readAlone);
+    const scan = await fastest(() => work.run(file, false).busySeconds);
+    const both = await fastest(() => work.run(file).busySeconds);
+    const whole = await fastest(() => replayOnce(name));
     parts.kernel.push(kernel);
     parts.read.push(read);
     parts.scan.push(scan);
