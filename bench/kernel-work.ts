@@ -15,8 +15,6 @@ export interface KernelWork {
   pages: number;
   /** seconds spent scanning and compressing (reading left out) */
   busySeconds: number;
-  /** of those, seconds spent scanning */
-  scanSeconds: number;
   /** sum of the compressed lengths (keeps the work from being optimised away, and checks it) */
   sink: number;
 }
@@ -42,23 +40,20 @@ export class KernelWorkBench {
     const batchAt = lib.offsetOf(batch.content);
     const source = openSource(file, 'auto');
     let busy = 0n;
-    let scan = 0n;
     let sink = 0;
     let pages = 0;
     for (let n = source.read(batch); n > 0; n = source.read(batch)) {
       const t = process.hrtime.bigint();
       lib.exports.scanPages(batchAt, n, scanAt + BATCH_PAGES * 16, scanAt, 0, 0, 0);
-      const scanned = process.hrtime.bigint();
       let jobs = 0;
       for (let i = 0; i < n; i++) if (flags[i] === 0) pool.shared.slots[jobs++] = i;
       if (compress) pool.run(jobs);
       busy += process.hrtime.bigint() - t;
-      scan += scanned - t;
       if (compress) for (let j = 0; j < jobs; j++) sink += pool.shared.lengths[j];
       pages += n;
     }
     source.close();
-    return { pages, busySeconds: Number(busy) / 1e9, scanSeconds: Number(scan) / 1e9, sink };
+    return { pages, busySeconds: Number(busy) / 1e9, sink };
   }
 
   close(): void {
