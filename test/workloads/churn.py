@@ -34,9 +34,14 @@ import time
 N = int(os.environ.get("CHURN_PAGES", "200"))
 
 
+def marked(tag, i):
+    """page i of a buffer tagged `tag`: its 16-byte marker repeated"""
+    return (tag + b"%07d-" % i) * 256
+
+
 def fill(buf, tag, first, count, start=0):
     for i in range(first, first + count):
-        buf[i * 4096:(i + 1) * 4096] = (tag + b"%07d-" % (i + start)) * 256
+        buf[i * 4096:(i + 1) * 4096] = marked(tag, i + start)
 
 
 def new_buffer(n):
@@ -62,7 +67,7 @@ def raw_map(size, prot):
 
 def raw_fill(addr, tag, count):
     for i in range(count):
-        ctypes.memmove(addr + i * 4096, (tag + b"%07d-" % i) * 256, 4096)
+        ctypes.memmove(addr + i * 4096, marked(tag, i), 4096)
 
 
 def child_loop(a, cmd_r, ack_w):
